@@ -1,0 +1,45 @@
+# The two commands of the quick start: `make demo` and `make test`.
+# Both run scripts/setup.sh first, which installs what is missing and nothing else.
+
+SHELL := /bin/bash
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
+export WASM_BINDGEN_TEST_TIMEOUT := 120
+
+.PHONY: setup dist demo test test-native test-lint test-wasm-node test-wasm-browser test-dist test-jsc
+
+setup:
+	@scripts/setup.sh
+
+dist: setup
+	@tools/build-dist.sh
+	@node tools/sizes.js dist
+
+demo: dist
+	@node examples/demo.js
+
+test: setup test-lint test-native test-wasm-node test-wasm-browser dist test-dist test-jsc
+	@echo "make test: all suites passed"
+
+test-lint:
+	cargo fmt --all -- --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+# The pure core, natively.
+test-native:
+	cargo test --quiet
+
+# The contract cases against the Rust driver, in node and in headless Chromium.
+test-wasm-node:
+	cargo test --target wasm32-unknown-unknown
+
+test-wasm-browser:
+	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --test contract
+
+# The shipped dist/ in a node realm shaped like a mini-program logic layer.
+test-dist:
+	node tests/dist/run-node.js
+
+# The shipped dist/ in JavaScriptCore without JIT (WeChat on iOS).
+test-jsc:
+	tests/jsc/run.sh

@@ -1,0 +1,106 @@
+// Types for wx-auth's dist/index.js.
+
+/** The five states, as `state.kind`. */
+export type StateKind = 'anonymous' | 'privacy-agreed' | 'profile-granted' | 'logged-in' | 'logged-out';
+
+/** The profile the user gave: both fields are always non-empty. */
+export interface Profile {
+  nickName: string;
+  avatarUrl: string;
+}
+
+/** The state a page renders. The token is never part of it. */
+export interface AuthState {
+  kind: StateKind;
+  /** In profile-granted; in logged-in and logged-out when the user gave one. */
+  profile?: Profile;
+  /** In logged-in: when the backend session ends, in ms since the epoch. */
+  expiresAt?: number;
+}
+
+/** Every code an `AuthError` can carry. */
+export type AuthErrorCode =
+  | 'INVALID_TRANSITION'
+  | 'INVALID_ARGUMENT'
+  | 'PRIVACY_DENIED'
+  | 'TAP_REQUIRED'
+  | 'PROFILE_DENIED'
+  | 'LOGIN_FAILED'
+  | 'NETWORK'
+  | 'SERVER'
+  | 'STORAGE'
+  | 'NOT_LOGGED_IN';
+
+/** What every failed call rejects (or throws) with. */
+export interface AuthError extends Error {
+  name: 'AuthError';
+  code: AuthErrorCode;
+  /** wx's errMsg, when wx caused the error. */
+  errMsg?: string;
+  /** wx's errno, when wx gave one. */
+  errno?: number;
+  /** The backend's HTTP status, when the backend caused the error. */
+  statusCode?: number;
+}
+
+export interface CreateAuthOptions {
+  /** Package path of wx_auth.wasm.br (or wx_auth.wasm), e.g. '/wx-auth/wx_auth.wasm.br'. */
+  wasmPath: string;
+  /** POST {code} → 200 {token, expiresIn (seconds)}. */
+  loginUrl: string;
+  /** POSTed with the bearer token on logout (best effort). */
+  logoutUrl?: string;
+  /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
+  storageKey?: string;
+  /** Whether login needs a profile first. Default false. */
+  requireProfile?: boolean;
+  /** The clock, in ms since the epoch (for tests). Default Date.now. */
+  now?: () => number;
+}
+
+export interface PrivacyPrompt {
+  /** What asked for the agreement, e.g. 'requirePrivacyAuthorize' or 'getUserProfile'. */
+  referrer: string;
+}
+
+export type PrivacyAnswer = { agree: true; buttonId: string } | { agree: false };
+
+export interface RequestOptions {
+  url: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS' | 'TRACE' | 'CONNECT';
+  data?: string | object | ArrayBuffer;
+  header?: Record<string, string>;
+}
+
+export interface RequestResult {
+  statusCode: number;
+  data: unknown;
+  header: Record<string, string>;
+}
+
+export interface Auth {
+  /** The current state. */
+  readonly state: AuthState;
+  /** Calls `listener(state)` after every change; returns the function that stops it. */
+  onChange(listener: (state: AuthState) => void): () => void;
+  /** wx.requirePrivacyAuthorize; resolves once the user agreed (at once if already). */
+  agreePrivacy(): Promise<AuthState>;
+  /** The current page's privacy popup handler (replaces the previous page's). */
+  onPrivacyPrompt(handler: ((prompt: PrivacyPrompt) => void) | null): void;
+  /** Answers the waiting prompt; agree needs the id of the tapped agreePrivacyAuthorization button. */
+  resolvePrivacy(answer: PrivacyAnswer): void;
+  /** wx.getUserProfile, called synchronously: call it inside a tap handler. */
+  getUserProfile(options: { desc: string }): Promise<AuthState>;
+  /** From chooseAvatar and the nickname form; the first profile needs both fields. */
+  setProfile(fields: { avatarUrl?: string; nickName?: string }): AuthState;
+  /** wx.login and the exchange with loginUrl; concurrent calls share one. */
+  login(): Promise<AuthState>;
+  /** wx.request with the bearer token; renews once on expiry or 401 and resends once. */
+  request(options: RequestOptions): Promise<RequestResult>;
+  /** Ends the session; stays logged out until login() is called. */
+  logout(): Promise<AuthState>;
+  /** wx.openPrivacyContract. */
+  openPrivacyContract(): Promise<void>;
+}
+
+export function createAuth(options: CreateAuthOptions): Promise<Auth>;

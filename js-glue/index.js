@@ -1,0 +1,60 @@
+'use strict';
+// wx-auth: the entry a mini-program page requires.
+//
+//   var wxAuth = require('../../dist/index.js');
+//   wxAuth.createAuth({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: 'https://api.example.com/auth/login' })
+//     .then(function (auth) { ... });
+//
+// This file only loads the WebAssembly module; every decision is made in Rust (the
+// state machine in src/). Inside a mini-program the module is instantiated with
+// WXWebAssembly.instantiate(path), which takes a package path (.wasm or .wasm.br) and
+// resolves either {instance, module} or the instance itself; no fetch, eval or global
+// WebAssembly is used there. Outside one (node tools and tests) the standard
+// WebAssembly API is used with the file's bytes.
+var glue = require('./wx_auth.js');
+
+var loaded = null; // the path whose module is loaded or loading, and its promise
+
+function instantiate(path, imports) {
+  if (typeof WXWebAssembly !== 'undefined') {
+    return WXWebAssembly.instantiate(path, imports);
+  }
+  if (typeof process !== 'undefined' && process.versions && process.versions.node) {
+    // Not a static require: mini-program packagers must not try to bundle node's modules.
+    var nodeRequire = require;
+    var fsName = 'fs';
+    var zlibName = 'zlib';
+    var bytes = nodeRequire(fsName).readFileSync(path);
+    if (/\.br$/.test(path)) bytes = nodeRequire(zlibName).brotliDecompressSync(bytes);
+    return WebAssembly.instantiate(bytes, imports);
+  }
+  return Promise.reject(new Error('wx-auth: no WXWebAssembly in this environment'));
+}
+
+function load(path) {
+  if (loaded && loaded.path === path) return loaded.promise;
+  if (loaded) return Promise.reject(new Error('wx-auth: already loaded from ' + loaded.path));
+  var promise = instantiate(path, glue.__wbg_get_imports()).then(function (result) {
+    glue.__wbg_finalize_init(result && result.instance ? result.instance : result);
+  });
+  loaded = { path: path, promise: promise };
+  promise.then(null, function () {
+    if (loaded && loaded.promise === promise) loaded = null; // let a later call retry
+  });
+  return promise;
+}
+
+function createAuth(options) {
+  var path = options && options.wasmPath;
+  if (typeof path !== 'string' || !/\.wasm(\.br)?$/.test(path)) {
+    var err = new Error('createAuth needs wasmPath: the package path of wx_auth.wasm or wx_auth.wasm.br');
+    err.name = 'AuthError';
+    err.code = 'INVALID_ARGUMENT';
+    return Promise.reject(err);
+  }
+  return load(path).then(function () {
+    return glue.Auth.create(options);
+  });
+}
+
+module.exports = { createAuth: createAuth };

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need. Idempotent: each step is skipped
+# when its result is already there, so `make demo` and `make test` call it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# Debian packages: Chromium + ChromeDriver (browser tests), jsc (JavaScriptCore, iOS-like).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -x /usr/bin/jsc ] || missing+=(libjavascriptcoregtk-4.0-bin)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli at exactly the version in Cargo.lock. Not `--locked`: its lockfile
+# names a webpki-roots release this registry lacks (toolchain.md §2);
+# --no-default-features drops TLS, which the test runner does not need on loopback.
+want=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
+if [ -z "$want" ]; then echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ]; then
+  log "cargo install wasm-bindgen-cli $want (about 2 minutes)"
+  cargo install --quiet wasm-bindgen-cli --version "$want" --no-default-features
+fi
+
+# Build tools from npm (binaryen 132 for wasm-opt, acorn for the ES2015 check).
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  log "npm ci in tools/"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,115 @@
+//! The SDK's one error type and its stable codes.
+
+use crate::wx_failure::WxFailure;
+use alloc::string::String;
+use core::fmt;
+
+/// The stable code a JS caller reads from `error.code`.
+///
+/// Codes never change meaning between versions; pages branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The call is not allowed in the current state (for example `login()` while anonymous).
+    InvalidTransition,
+    /// The caller passed options that cannot be used (wrong type, empty, too long).
+    InvalidArgument,
+    /// The user did not agree to the privacy agreement, or the API is not declared in it.
+    PrivacyDenied,
+    /// `getUserProfile` was not called synchronously inside a tap handler.
+    TapRequired,
+    /// The user refused the profile popup.
+    ProfileDenied,
+    /// `wx.login` failed, or the backend refused the login code (4xx).
+    LoginFailed,
+    /// `wx.request` itself failed: no connection, timeout, interrupted, domain not allowed.
+    Network,
+    /// The backend answered with a 5xx or with a body the SDK cannot use.
+    Server,
+    /// Reading or writing wx storage failed.
+    Storage,
+    /// The call needs a logged-in session and there is none.
+    NotLoggedIn,
+}
+
+impl ErrorCode {
+    /// The code as JS sees it, e.g. `"INVALID_TRANSITION"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::PrivacyDenied => "PRIVACY_DENIED",
+            ErrorCode::TapRequired => "TAP_REQUIRED",
+            ErrorCode::ProfileDenied => "PROFILE_DENIED",
+            ErrorCode::LoginFailed => "LOGIN_FAILED",
+            ErrorCode::Network => "NETWORK",
+            ErrorCode::Server => "SERVER",
+            ErrorCode::Storage => "STORAGE",
+            ErrorCode::NotLoggedIn => "NOT_LOGGED_IN",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from any SDK operation: a code, a human-readable message, and what caused it.
+///
+/// A failed operation never changes the state or the stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A message for developers (English, no tokens or secrets in it).
+    pub message: String,
+    /// The wx failure behind the error, when wx caused it (`errMsg`, `errno`).
+    pub wx: Option<WxFailure>,
+    /// The HTTP status behind the error, when the backend caused it.
+    pub status: Option<u16>,
+}
+
+impl AuthError {
+    /// An error with a code and message and no platform cause.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AuthError {
+            code,
+            message: message.into(),
+            wx: None,
+            status: None,
+        }
+    }
+
+    /// An error caused by a wx failure; the message says which API failed.
+    pub fn from_wx(code: ErrorCode, failure: WxFailure) -> Self {
+        AuthError {
+            code,
+            message: failure.err_msg.clone(),
+            wx: Some(failure),
+            status: None,
+        }
+    }
+
+    /// The same error with an HTTP status attached.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Shorthand for an [`ErrorCode::InvalidTransition`] error.
+    pub fn transition(message: impl Into<String>) -> Self {
+        AuthError::new(ErrorCode::InvalidTransition, message)
+    }
+
+    /// Shorthand for an [`ErrorCode::InvalidArgument`] error.
+    pub fn argument(message: impl Into<String>) -> Self {
+        AuthError::new(ErrorCode::InvalidArgument, message)
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}

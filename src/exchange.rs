@@ -1,0 +1,165 @@
+//! The login exchange with the app's backend: `POST loginUrl {"code"}` → `{"token","expiresIn"}`.
+
+use crate::error::{AuthError, ErrorCode};
+use crate::session::Session;
+use alloc::format;
+use alloc::string::String;
+use serde::Deserialize;
+
+/// Longest login code accepted from `wx.login` (real codes are 32 characters).
+pub const MAX_CODE_BYTES: usize = 256;
+
+/// The JSON body that carries a `wx.login` code to the backend.
+pub fn login_body(code: &str) -> Result<String, AuthError> {
+    if code.is_empty() || code.len() > MAX_CODE_BYTES {
+        return Err(AuthError::new(
+            ErrorCode::LoginFailed,
+            "wx.login returned no usable code",
+        ));
+    }
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        code: &'a str,
+    }
+    serde_json::to_string(&Body { code })
+        .map_err(|_| AuthError::new(ErrorCode::LoginFailed, "the login code cannot be sent"))
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    token: String,
+    #[serde(rename = "expiresIn")]
+    expires_in: f64,
+}
+
+#[derive(Deserialize)]
+struct ErrorReply {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// The session the backend's answer carries, or the error it means.
+///
+/// `sent_at` is when the request left, so local expiry is never later than the server's.
+/// 200 with `{token, expiresIn}` is success; 4xx is a refused login (`LOGIN_FAILED`);
+/// 5xx, other statuses and unusable bodies are `SERVER`.
+pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
+    match status {
+        200 => {
+            let reply: Reply = serde_json::from_str(body).map_err(|_| {
+                AuthError::new(
+                    ErrorCode::Server,
+                    "the login response is not {token, expiresIn} JSON",
+                )
+                .with_status(status)
+            })?;
+            let secs = reply.expires_in;
+            if !(secs.is_finite() && secs >= 1.0 && secs.fract() == 0.0) {
+                return Err(AuthError::new(
+                    ErrorCode::Server,
+                    "the login response has no whole positive expiresIn",
+                )
+                .with_status(status));
+            }
+            // `as` saturates for floats above u64::MAX; Session::issue range-checks it.
+            Session::issue(&reply.token, secs as u64, sent_at).map_err(|e| {
+                AuthError::new(
+                    ErrorCode::Server,
+                    format!("the login response is unusable: {}", e.message),
+                )
+                .with_status(status)
+            })
+        }
+        400..=499 => Err(AuthError::new(
+            ErrorCode::LoginFailed,
+            format!("the backend refused the login ({})", describe(status, body)),
+        )
+        .with_status(status)),
+        _ => Err(AuthError::new(
+            ErrorCode::Server,
+            format!("the backend failed the login ({})", describe(status, body)),
+        )
+        .with_status(status)),
+    }
+}
+
+/// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
+fn describe(status: u16, body: &str) -> String {
+    let Ok(reply) = serde_json::from_str::<ErrorReply>(body) else {
+        return format!("HTTP {status}");
+    };
+    let code = match reply.code {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => format!("{n}"),
+        _ => String::new(),
+    };
+    let message: String = reply
+        .message
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    match (code.is_empty(), message.is_empty()) {
+        (true, true) => format!("HTTP {status}"),
+        (false, true) => format!("HTTP {status}, {code}"),
+        (true, false) => format!("HTTP {status}: {message}"),
+        (false, false) => format!("HTTP {status}, {code}: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_reply_gives_a_session_from_send_time() {
+        let s = parse_reply(200, r#"{"token":"abc","expiresIn":7200}"#, 1000).unwrap();
+        assert_eq!(s.token(), "abc");
+        assert_eq!(s.expires_at(), 1000 + 7_200_000);
+    }
+
+    #[test]
+    fn statuses_map_to_codes() {
+        let e = parse_reply(
+            400,
+            r#"{"code":"INVALID_CODE","message":"code been used"}"#,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::LoginFailed);
+        assert_eq!(e.status, Some(400));
+        assert!(e.message.contains("INVALID_CODE"), "{}", e.message);
+        assert_eq!(
+            parse_reply(503, "busy", 0).unwrap_err().code,
+            ErrorCode::Server
+        );
+        assert_eq!(parse_reply(302, "", 0).unwrap_err().code, ErrorCode::Server);
+    }
+
+    #[test]
+    fn unusable_200_bodies_are_server_errors() {
+        for body in [
+            "",
+            "<html>",
+            "{}",
+            r#"{"token":"abc"}"#,
+            r#"{"token":"","expiresIn":10}"#,
+            r#"{"token":"abc","expiresIn":-1}"#,
+            r#"{"token":"abc","expiresIn":0.5}"#,
+            r#"{"token":"abc","expiresIn":1e300}"#,
+            r#"{"token":"abc","expiresIn":"10"}"#,
+            r#"{"token":5,"expiresIn":10}"#,
+        ] {
+            let e = parse_reply(200, body, 0).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Server, "{body}");
+        }
+    }
+
+    #[test]
+    fn the_body_is_json_with_the_code() {
+        assert_eq!(login_body("a\"b").unwrap(), r#"{"code":"a\"b"}"#);
+        assert!(login_body("").is_err());
+    }
+}

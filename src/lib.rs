@@ -1,0 +1,47 @@
+//! Login and authorization for WeChat mini-programs, as one typed state machine:
+//! anonymous → privacy-agreed → profile-granted → logged-in → logged-out.
+//!
+//! The crate has a pure core and a thin edge:
+//! - the core ([`machine`], [`state`], [`session`], [`record`], [`exchange`], …) is
+//!   plain Rust with no I/O: time is passed in, wx results are passed in as values,
+//!   and it is tested natively with `cargo test`;
+//! - the edge (`web`, built only for `wasm32`) binds the wx APIs with wasm-bindgen,
+//!   runs the core against them and exports the `Auth` class the JS shim wraps.
+//!
+//! No input can panic: a panic in wasm aborts the module for the whole page, so
+//! non-test code is linted against `unwrap`, `expect`, `panic!` and indexing.
+
+#![deny(missing_docs)]
+// A RefCell borrow held across an await panics when the awaited work re-enters.
+#![deny(clippy::await_holding_refcell_ref)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo
+    )
+)]
+
+extern crate alloc;
+
+pub mod error;
+pub mod exchange;
+pub mod machine;
+pub mod profile;
+pub mod record;
+pub mod request;
+pub mod session;
+pub mod state;
+pub mod version;
+pub mod wx_failure;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::{AuthError, ErrorCode};
+pub use machine::{Config, Machine, Transition};
+pub use state::{AuthState, StateKind};

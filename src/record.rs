@@ -1,0 +1,175 @@
+//! The one stored record: a versioned JSON text under one storage key.
+//!
+//! Version 1 holds the state kind, and the token, expiry and profile where the state
+//! has them. States with nothing to keep (anonymous, privacy-agreed) store no record:
+//! the privacy agreement lives with WeChat and is asked for at start.
+
+use crate::profile::Profile;
+use crate::session::Session;
+use crate::state::{AuthState, StateKind};
+use alloc::string::String;
+use serde::{Deserialize, Serialize};
+
+/// The record version this SDK writes.
+pub const RECORD_VERSION: u64 = 1;
+
+/// What a stored text turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A record this SDK understands, and the state it was written from.
+    State(AuthState),
+    /// A record from a newer SDK (its version is given); it is left alone and treated as no session.
+    Future(u64),
+    /// Not a record: unparsable, foreign, or inconsistent (a token without expiry, say).
+    Corrupt,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProfileV1 {
+    #[serde(rename = "nickName")]
+    nick_name: String,
+    #[serde(rename = "avatarUrl")]
+    avatar_url: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    v: u64,
+    state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    #[serde(default, rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<ProfileV1>,
+}
+
+#[derive(Deserialize)]
+struct VersionOnly {
+    v: u64,
+}
+
+/// The text to store for a state, or `None` when the state keeps no record.
+pub fn encode(state: &AuthState) -> Option<String> {
+    let (token, expires_at) = match state.session() {
+        Some(s) => (Some(s.token().into()), Some(s.expires_at())),
+        None => (None, None),
+    };
+    let record = match state {
+        AuthState::Anonymous | AuthState::PrivacyAgreed => return None,
+        _ => RecordV1 {
+            v: RECORD_VERSION,
+            state: state.kind().as_str().into(),
+            token,
+            expires_at,
+            profile: state.profile().map(|p| ProfileV1 {
+                nick_name: p.nick_name().into(),
+                avatar_url: p.avatar_url().into(),
+            }),
+        },
+    };
+    serde_json::to_string(&record).ok()
+}
+
+/// The state a stored text was written from.
+pub fn decode(text: &str) -> Decoded {
+    let Ok(VersionOnly { v }) = serde_json::from_str::<VersionOnly>(text) else {
+        return Decoded::Corrupt;
+    };
+    if v > RECORD_VERSION {
+        return Decoded::Future(v);
+    }
+    if v != RECORD_VERSION {
+        return Decoded::Corrupt;
+    }
+    let Ok(record) = serde_json::from_str::<RecordV1>(text) else {
+        return Decoded::Corrupt;
+    };
+    match state_of(record) {
+        Some(state) => Decoded::State(state),
+        None => Decoded::Corrupt,
+    }
+}
+
+fn state_of(record: RecordV1) -> Option<AuthState> {
+    let profile = match record.profile {
+        Some(p) => Some(Profile::new(&p.nick_name, &p.avatar_url).ok()?),
+        None => None,
+    };
+    let kind = StateKind::parse(&record.state)?;
+    let has_session = record.token.is_some() || record.expires_at.is_some();
+    match kind {
+        StateKind::LoggedIn => {
+            let session = Session::restore(&record.token?, record.expires_at?).ok()?;
+            Some(AuthState::LoggedIn { session, profile })
+        }
+        _ if has_session => None,
+        StateKind::ProfileGranted => Some(AuthState::ProfileGranted { profile: profile? }),
+        StateKind::LoggedOut => Some(AuthState::LoggedOut { profile }),
+        // These two are never written; a record claiming them is not ours.
+        StateKind::Anonymous | StateKind::PrivacyAgreed => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile::new("小明", "https://a/1.png").unwrap()
+    }
+
+    #[test]
+    fn every_stored_state_reads_back() {
+        let states = [
+            AuthState::ProfileGranted { profile: profile() },
+            AuthState::LoggedIn {
+                session: Session::restore("tok", 99).unwrap(),
+                profile: Some(profile()),
+            },
+            AuthState::LoggedIn {
+                session: Session::restore("tok", 99).unwrap(),
+                profile: None,
+            },
+            AuthState::LoggedOut { profile: None },
+            AuthState::LoggedOut {
+                profile: Some(profile()),
+            },
+        ];
+        for s in states {
+            let text = encode(&s).unwrap();
+            assert_eq!(decode(&text), Decoded::State(s));
+        }
+        assert_eq!(encode(&AuthState::Anonymous), None);
+        assert_eq!(encode(&AuthState::PrivacyAgreed), None);
+    }
+
+    #[test]
+    fn inconsistent_records_are_corrupt() {
+        for text in [
+            "",
+            "null",
+            "42",
+            "\"x\"",
+            "{}",
+            r#"{"v":0,"state":"logged-out"}"#,
+            r#"{"v":1,"state":"logged-in","token":"t"}"#,
+            r#"{"v":1,"state":"logged-in","expiresAt":5}"#,
+            r#"{"v":1,"state":"logged-in","token":"","expiresAt":5}"#,
+            r#"{"v":1,"state":"logged-out","token":"t","expiresAt":5}"#,
+            r#"{"v":1,"state":"profile-granted"}"#,
+            r#"{"v":1,"state":"anonymous"}"#,
+            r#"{"v":1,"state":"hacked"}"#,
+            r#"{"v":1,"state":"logged-out","profile":{"nickName":"","avatarUrl":"x"}}"#,
+            r#"{"v":1.5,"state":"logged-out"}"#,
+            r#"{"v":-1,"state":"logged-out"}"#,
+        ] {
+            assert_eq!(decode(text), Decoded::Corrupt, "{text}");
+        }
+    }
+
+    #[test]
+    fn newer_versions_are_left_alone() {
+        assert_eq!(decode(r#"{"v":2,"anything":true}"#), Decoded::Future(2));
+    }
+}

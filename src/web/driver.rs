@@ -1,0 +1,650 @@
+//! The exported `Auth`: runs the [`Machine`] against wx and hands JS the results.
+
+use super::js::{self, error_value, get, object, set, state_value};
+use super::lock::CommitLock;
+use super::privacy::{Answer, Prompts};
+use super::wx::{self, Request, Response, Stored};
+use crate::error::{AuthError, ErrorCode};
+use crate::exchange;
+use crate::machine::{Config, Flight, LoginStart, Machine, TokenUse, Transition};
+use crate::profile::ProfilePatch;
+use crate::record;
+use crate::request::Method;
+use crate::wx_failure::{FailureKind, WxFailure};
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+
+/// The storage key used when the app gives none.
+pub const DEFAULT_STORAGE_KEY: &str = "wx-auth:session";
+
+type Res<T> = Result<T, AuthError>;
+
+/// What `createAuth(options)` was given, checked.
+struct Options {
+    login_url: String,
+    logout_url: Option<String>,
+    storage_key: String,
+    /// A clock for tests (`() => ms`); `Date.now` otherwise.
+    clock: Option<Function>,
+}
+
+impl Options {
+    fn parse(value: &JsValue) -> Res<(Options, Config)> {
+        if !value.is_object() {
+            return Err(AuthError::argument("createAuth needs an options object"));
+        }
+        let login_url = js::opt_string(value, "loginUrl")?
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| AuthError::argument("loginUrl is required"))?;
+        let logout_url = js::opt_string(value, "logoutUrl")?.filter(|u| !u.is_empty());
+        let storage_key = match js::opt_string(value, "storageKey")? {
+            Some(k) if k.is_empty() => return Err(AuthError::argument("storageKey is empty")),
+            Some(k) => k,
+            None => DEFAULT_STORAGE_KEY.into(),
+        };
+        let require_profile = js::opt_bool(value, "requireProfile")?.unwrap_or(false);
+        let clock = match get(value, "now") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(
+                v.dyn_into::<Function>()
+                    .map_err(|_| AuthError::argument("now must be a function returning ms"))?,
+            ),
+        };
+        let options = Options {
+            login_url,
+            logout_url,
+            storage_key,
+            clock,
+        };
+        Ok((options, Config { require_profile }))
+    }
+}
+
+/// A login or renewal in progress, shared by every caller waiting for it.
+#[derive(Clone)]
+struct Running {
+    flight: Flight,
+    /// Resolves (never rejects) when the flight has settled.
+    done: Promise,
+    result: Rc<RefCell<Option<Res<()>>>>,
+}
+
+struct Inner {
+    machine: RefCell<Machine>,
+    options: Options,
+    listeners: RefCell<Vec<(u32, Function)>>,
+    next_listener: Cell<u32>,
+    running: RefCell<Option<Running>>,
+    lock: CommitLock,
+    prompts: Prompts,
+}
+
+/// The SDK object a page holds (`createAuth` resolves to it).
+///
+/// Every method is safe to call in any state: what is not allowed fails with a typed
+/// error and changes nothing.
+#[wasm_bindgen]
+pub struct Auth {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl Auth {
+    /// `Auth.create(options)`: restores the state from storage, checks the privacy setting
+    /// and registers the privacy listener. Resolves to the `Auth`.
+    #[wasm_bindgen(js_name = create)]
+    pub fn create_js(options: JsValue) -> Promise {
+        future_to_promise(async move {
+            Auth::create(&options)
+                .await
+                .map(JsValue::from)
+                .map_err(|e| error_value(&e))
+        })
+    }
+
+    /// The current state: `{kind, profile?, expiresAt?}`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> JsValue {
+        self.inner.state_value()
+    }
+
+    /// Calls `listener(state)` after every change of state; returns the function that stops it.
+    #[wasm_bindgen(js_name = onChange)]
+    pub fn on_change(&self, listener: JsValue) -> Result<Function, JsValue> {
+        let listener = listener
+            .dyn_into::<Function>()
+            .map_err(|_| error_value(&AuthError::argument("onChange needs a function")))?;
+        let id = self.inner.next_listener.get().wrapping_add(1);
+        self.inner.next_listener.set(id);
+        self.inner.listeners.borrow_mut().push((id, listener));
+        let weak = Rc::downgrade(&self.inner);
+        let unsubscribe = Closure::<dyn FnMut()>::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.listeners.borrow_mut().retain(|(k, _)| *k != id);
+            }
+        });
+        Ok(unsubscribe.into_js_value().unchecked_into())
+    }
+
+    /// Asks for the privacy agreement (`wx.requirePrivacyAuthorize`); resolves to the state.
+    #[wasm_bindgen(js_name = agreePrivacy)]
+    pub fn agree_privacy(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move { inner.agree_privacy().await })
+    }
+
+    /// Sets the current page's privacy prompt handler: `handler({referrer})`.
+    #[wasm_bindgen(js_name = onPrivacyPrompt)]
+    pub fn on_privacy_prompt(&self, handler: JsValue) -> Result<(), JsValue> {
+        let handler = if handler.is_undefined() || handler.is_null() {
+            None
+        } else {
+            Some(handler.dyn_into::<Function>().map_err(|_| {
+                error_value(&AuthError::argument("onPrivacyPrompt needs a function"))
+            })?)
+        };
+        self.inner.prompts.set_handler(handler);
+        Ok(())
+    }
+
+    /// Answers the waiting privacy prompt: `{agree: true, buttonId}` or `{agree: false}`.
+    #[wasm_bindgen(js_name = resolvePrivacy)]
+    pub fn resolve_privacy(&self, answer: JsValue) -> Result<(), JsValue> {
+        self.inner
+            .resolve_privacy(&answer)
+            .map_err(|e| error_value(&e))
+    }
+
+    /// `wx.getUserProfile({desc})`, called synchronously: call this inside a tap handler.
+    #[wasm_bindgen(js_name = getUserProfile)]
+    pub fn get_user_profile(&self, options: JsValue) -> Promise {
+        let desc = match js::opt_string(&options, "desc") {
+            Ok(Some(desc)) => desc,
+            Ok(None) => return reject(&AuthError::argument("getUserProfile needs {desc}")),
+            Err(e) => return reject(&e),
+        };
+        if let Err(e) = self.inner.machine.borrow().check_profile_desc(&desc) {
+            return reject(&e);
+        }
+        let call = wx::get_user_profile(&desc);
+        let inner = self.inner.clone();
+        settle(async move {
+            let profile = call.await.map_err(profile_error)?;
+            inner
+                .commit(Transition::ProfileFromWx(profile), None)
+                .await?;
+            Ok(inner.state_value())
+        })
+    }
+
+    /// Sets profile fields from the avatar button and the nickname form; returns the state.
+    #[wasm_bindgen(js_name = setProfile)]
+    pub fn set_profile(&self, fields: JsValue) -> Result<JsValue, JsValue> {
+        self.inner.set_profile(&fields).map_err(|e| error_value(&e))
+    }
+
+    /// Logs in (or joins the login in progress); resolves to the state.
+    pub fn login(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move {
+            let start = inner.machine.borrow_mut().begin_login(inner.now())?;
+            inner.await_flight(start).await?;
+            Ok(inner.state_value())
+        })
+    }
+
+    /// `wx.request` with the bearer token; renews once on expiry or 401 and resends once.
+    pub fn request(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move { inner.request(&options).await })
+    }
+
+    /// Logs out: drops the session, tells the backend (best effort), and stays logged out.
+    pub fn logout(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move { inner.logout().await })
+    }
+
+    /// Opens the privacy guide page (`wx.openPrivacyContract`).
+    #[wasm_bindgen(js_name = openPrivacyContract)]
+    pub fn open_privacy_contract(&self) -> Promise {
+        settle(async move {
+            wx::open_privacy_contract()
+                .await
+                .map_err(|f| AuthError::from_wx(ErrorCode::PrivacyDenied, f))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+impl Auth {
+    /// Creates the SDK object; see `Auth.create`.
+    pub async fn create(options: &JsValue) -> Res<Auth> {
+        let (options, config) = Options::parse(options)?;
+        // A record that cannot be read, is foreign or is corrupt starts the SDK cleanly.
+        let stored = match wx::get_storage(&options.storage_key).await {
+            Ok(Stored::Text(text)) => Some(text),
+            Ok(Stored::Foreign) => Some(String::new()),
+            Ok(Stored::Missing) | Err(_) => None,
+        };
+        let machine = Machine::restore(config, stored.as_deref());
+        let inner = Rc::new(Inner {
+            machine: RefCell::new(machine),
+            options,
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+            running: RefCell::new(None),
+            lock: CommitLock::new(),
+            prompts: Prompts::default(),
+        });
+        let weak = Rc::downgrade(&inner);
+        let listener = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |resolve, info| {
+            if let Some(inner) = weak.upgrade() {
+                inner.prompts.prompt(resolve, &info);
+            }
+        });
+        // wx keeps the listener for the life of the page, so the closure lives as long.
+        wx::on_need_privacy_authorization(listener.as_ref().unchecked_ref());
+        listener.forget();
+        inner.refresh_privacy().await;
+        Ok(Auth { inner })
+    }
+}
+
+impl Inner {
+    fn now(&self) -> u64 {
+        let ms = match &self.options.clock {
+            Some(clock) => clock
+                .call0(&JsValue::UNDEFINED)
+                .ok()
+                .and_then(|v| v.as_f64()),
+            None => Some(js_sys::Date::now()),
+        };
+        match ms {
+            Some(ms) if ms.is_finite() && ms > 0.0 => ms as u64,
+            _ => 0,
+        }
+    }
+
+    fn state_value(&self) -> JsValue {
+        state_value(self.machine.borrow().state())
+    }
+
+    fn notify(&self) {
+        let listeners: Vec<Function> = self
+            .listeners
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        let state = self.state_value();
+        for listener in listeners {
+            // A throwing listener must not stop the others or the SDK.
+            let _ = listener.call1(&JsValue::UNDEFINED, &state);
+        }
+    }
+
+    /// Moves anonymous to privacy-agreed when wx says no agreement is needed (or has no privacy APIs).
+    async fn refresh_privacy(&self) {
+        if !matches!(
+            self.machine.borrow().state(),
+            crate::state::AuthState::Anonymous
+        ) {
+            return;
+        }
+        if let Ok(false) = wx::needs_privacy_authorization().await {
+            self.apply_now(&Transition::PrivacyAgreed);
+        }
+    }
+
+    /// Applies a transition that stores nothing (privacy-agreed), then notifies.
+    fn apply_now(&self, transition: &Transition) {
+        let changed = self.machine.borrow_mut().apply(transition).unwrap_or(false);
+        if changed {
+            self.notify();
+        }
+    }
+
+    async fn write(&self, text: Option<String>) -> Res<()> {
+        let key = &self.options.storage_key;
+        let result = match text {
+            Some(text) => wx::set_storage(key, &text).await,
+            None => wx::remove_storage(key).await,
+        };
+        result.map_err(|f| AuthError::from_wx(ErrorCode::Storage, f))
+    }
+
+    /// Writes the record for a transition, then applies it: a failed write changes nothing.
+    ///
+    /// With a flight, a logout since it began voids the commit, before or after the write.
+    async fn commit(&self, transition: Transition, flight: Option<Flight>) -> Res<()> {
+        let guard = self.lock.acquire().await;
+        let check = |m: &Machine| flight.map_or(Ok(()), |f| m.check_flight(f));
+        check(&self.machine.borrow())?;
+        let text = self.machine.borrow().record_for(&transition)?;
+        self.write(text).await?;
+        let still_current = check(&self.machine.borrow());
+        if let Err(stale) = still_current {
+            // Put back the record of the state we stay in, so a restart cannot resurrect it.
+            let text = record::encode(self.machine.borrow().state());
+            let _ = self.write(text).await;
+            return Err(stale);
+        }
+        let changed = self.machine.borrow_mut().apply(&transition)?;
+        drop(guard);
+        if changed {
+            self.notify();
+        }
+        Ok(())
+    }
+
+    async fn agree_privacy(&self) -> Res<JsValue> {
+        wx::require_privacy_authorize()
+            .await
+            .map_err(|f| AuthError::from_wx(ErrorCode::PrivacyDenied, f))?;
+        self.apply_now(&Transition::PrivacyAgreed);
+        Ok(self.state_value())
+    }
+
+    fn resolve_privacy(self: &Rc<Self>, answer: &JsValue) -> Res<()> {
+        let agree = js::opt_bool(answer, "agree")?
+            .ok_or_else(|| AuthError::argument("resolvePrivacy needs {agree: true|false}"))?;
+        let answer = if agree {
+            let button_id = js::opt_string(answer, "buttonId")?
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| {
+                    AuthError::argument(
+                        "agreeing needs the buttonId of the agreePrivacyAuthorization button",
+                    )
+                })?;
+            Answer::Agree { button_id }
+        } else {
+            Answer::Disagree
+        };
+        self.prompts.answer(&answer)?;
+        if agree {
+            // wx decides whether the agreement counts (it checks the button); ask it.
+            let inner = self.clone();
+            spawn_local(async move { inner.refresh_privacy().await });
+        }
+        Ok(())
+    }
+
+    fn set_profile(self: &Rc<Self>, fields: &JsValue) -> Res<JsValue> {
+        if !fields.is_object() {
+            return Err(AuthError::argument(
+                "setProfile needs {avatarUrl?, nickName?}",
+            ));
+        }
+        let patch = ProfilePatch {
+            nick_name: js::opt_string(fields, "nickName")?,
+            avatar_url: js::opt_string(fields, "avatarUrl")?,
+        };
+        let changed = self
+            .machine
+            .borrow_mut()
+            .apply(&Transition::SetProfile(patch))?;
+        if changed {
+            self.notify();
+            self.persist_later();
+        }
+        Ok(self.state_value())
+    }
+
+    /// Stores the current state behind any commit in progress (for synchronous `setProfile`).
+    ///
+    /// The record is taken when the lock is reached, so the newest state is what is written.
+    /// A failed write keeps the previous record; the next commit writes the profile again.
+    fn persist_later(self: &Rc<Self>) {
+        let inner = self.clone();
+        spawn_local(async move {
+            let _guard = inner.lock.acquire().await;
+            let text = record::encode(inner.machine.borrow().state());
+            let _ = inner.write(text).await;
+        });
+    }
+
+    /// Starts a flight, or finds the one to join, and waits for it to settle.
+    async fn await_flight(self: &Rc<Self>, start: LoginStart) -> Res<()> {
+        let running = match start {
+            LoginStart::Current => return Ok(()),
+            LoginStart::Begin(flight) => self.start_flight(flight),
+            LoginStart::Join(flight) => match self.running.borrow().clone() {
+                Some(running) if running.flight == flight => running,
+                _ => return Err(AuthError::transition("the login in progress was cancelled")),
+            },
+        };
+        let _ = JsFuture::from(running.done.clone()).await;
+        let result = running.result.borrow().clone();
+        result.unwrap_or_else(|| Err(AuthError::transition("the login in progress was cancelled")))
+    }
+
+    fn start_flight(self: &Rc<Self>, flight: Flight) -> Running {
+        let mut resolve_done: Option<Function> = None;
+        let done = Promise::new(&mut |resolve, _reject| resolve_done = Some(resolve));
+        let running = Running {
+            flight,
+            done,
+            result: Rc::new(RefCell::new(None)),
+        };
+        *self.running.borrow_mut() = Some(running.clone());
+        let inner = self.clone();
+        let result = running.result.clone();
+        spawn_local(async move {
+            let outcome = inner.run_flight(flight).await;
+            *result.borrow_mut() = Some(outcome);
+            inner.machine.borrow_mut().end_flight(flight);
+            let mut slot = inner.running.borrow_mut();
+            if slot.as_ref().is_some_and(|r| r.flight == flight) {
+                *slot = None;
+            }
+            drop(slot);
+            if let Some(resolve) = resolve_done {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        });
+        running
+    }
+
+    /// `wx.login` → `POST loginUrl {code}` → store the session → logged-in.
+    async fn run_flight(&self, flight: Flight) -> Res<()> {
+        let code = wx::login()
+            .await
+            .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
+        // A logout during wx.login: the code is not even sent.
+        self.machine.borrow().check_flight(flight)?;
+        let body = exchange::login_body(&code)?;
+        let header = object();
+        set(
+            &header,
+            "content-type",
+            &JsValue::from_str("application/json"),
+        );
+        let sent_at = self.now();
+        let reply = wx::request(Request {
+            url: &self.options.login_url,
+            method: "POST",
+            data: JsValue::from_str(&body),
+            header,
+            data_type: "text",
+        })
+        .await
+        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))?;
+        let session = exchange::parse_reply(reply.status, &body_text(&reply.data), sent_at)?;
+        self.commit(Transition::LoggedIn(session), Some(flight))
+            .await
+    }
+
+    async fn request(self: &Rc<Self>, options: &JsValue) -> Res<JsValue> {
+        let spec = RequestSpec::parse(options)?;
+        let mut refused: Option<String> = None;
+        let mut renewed = false;
+        loop {
+            let token_use = self
+                .machine
+                .borrow_mut()
+                .request_token(self.now(), refused.as_deref())?;
+            match token_use {
+                TokenUse::Send(token) => {
+                    let response = spec.send(&token).await?;
+                    if response.status == 401 && refused.is_none() && !renewed {
+                        refused = Some(token);
+                        continue;
+                    }
+                    return Ok(response_value(&response));
+                }
+                TokenUse::Renew(_) if renewed => {
+                    return Err(AuthError::new(
+                        ErrorCode::NotLoggedIn,
+                        "the session was renewed and is still not usable",
+                    ));
+                }
+                TokenUse::Renew(start) => {
+                    renewed = true;
+                    self.await_flight(start).await.map_err(|e| match e.code {
+                        // A logout while renewing: the request has no session any more.
+                        ErrorCode::InvalidTransition => {
+                            AuthError::new(ErrorCode::NotLoggedIn, e.message)
+                        }
+                        _ => e,
+                    })?;
+                }
+            }
+        }
+    }
+
+    async fn logout(&self) -> Res<JsValue> {
+        let plan = self.machine.borrow_mut().begin_logout()?;
+        *self.running.borrow_mut() = None;
+        self.commit(Transition::LoggedOut, None).await?;
+        if let (Some(url), Some(token)) = (&self.options.logout_url, plan.revoke) {
+            let call = wx::request(Request {
+                url,
+                method: "POST",
+                data: JsValue::UNDEFINED,
+                header: bearer_header(&JsValue::UNDEFINED, &token),
+                data_type: "text",
+            });
+            // Best effort: the local logout has happened whatever the backend says.
+            spawn_local(async move {
+                let _ = call.await;
+            });
+        }
+        Ok(self.state_value())
+    }
+}
+
+/// A checked `auth.request` options object.
+struct RequestSpec {
+    url: String,
+    method: Method,
+    data: JsValue,
+    header: JsValue,
+}
+
+impl RequestSpec {
+    fn parse(options: &JsValue) -> Res<RequestSpec> {
+        if !options.is_object() {
+            return Err(AuthError::argument(
+                "request needs {url, method?, data?, header?}",
+            ));
+        }
+        let url = js::opt_string(options, "url")?
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| AuthError::argument("request needs a url"))?;
+        let method = match js::opt_string(options, "method")? {
+            Some(m) => Method::parse(&m)?,
+            None => Method::Get,
+        };
+        let header = get(options, "header");
+        if !(header.is_undefined() || header.is_null() || header.is_object()) {
+            return Err(AuthError::argument("header must be an object"));
+        }
+        Ok(RequestSpec {
+            url,
+            method,
+            data: get(options, "data"),
+            header,
+        })
+    }
+
+    async fn send(&self, token: &str) -> Res<Response> {
+        wx::request(Request {
+            url: &self.url,
+            method: self.method.as_str(),
+            data: self.data.clone(),
+            header: bearer_header(&self.header, token),
+            data_type: "json",
+        })
+        .await
+        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))
+    }
+}
+
+/// A copy of the caller's header with `Authorization: Bearer <token>` (any casing of
+/// the caller's own `authorization` field is replaced).
+fn bearer_header(header: &JsValue, token: &str) -> Object {
+    let out = object();
+    if let Some(source) = header.dyn_ref::<Object>() {
+        let copy = Object::assign(&out, source);
+        for key in Object::keys(&copy).iter() {
+            if key
+                .as_string()
+                .is_some_and(|k| k.eq_ignore_ascii_case("authorization"))
+            {
+                let _ = js_sys::Reflect::delete_property(&copy, &key);
+            }
+        }
+    }
+    let mut value = String::from("Bearer ");
+    value.push_str(token);
+    set(&out, "Authorization", &JsValue::from_str(&value));
+    out
+}
+
+/// The response body as text: as delivered for strings, JSON for anything else.
+fn body_text(data: &JsValue) -> String {
+    if let Some(text) = data.as_string() {
+        return text;
+    }
+    js_sys::JSON::stringify(data)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+fn response_value(response: &Response) -> JsValue {
+    let out = object();
+    set(
+        &out,
+        "statusCode",
+        &JsValue::from_f64(f64::from(response.status)),
+    );
+    set(&out, "data", &response.data);
+    set(&out, "header", &response.header);
+    out.into()
+}
+
+/// The SDK error for a failed `getUserProfile`.
+fn profile_error(failure: WxFailure) -> AuthError {
+    let code = match failure.kind() {
+        FailureKind::Privacy => ErrorCode::PrivacyDenied,
+        FailureKind::TapRequired => ErrorCode::TapRequired,
+        _ => ErrorCode::ProfileDenied,
+    };
+    AuthError::from_wx(code, failure)
+}
+
+/// A promise for a Rust future whose error is an [`AuthError`].
+fn settle(future: impl core::future::Future<Output = Res<JsValue>> + 'static) -> Promise {
+    future_to_promise(async move { future.await.map_err(|e| error_value(&e)) })
+}
+
+fn reject(err: &AuthError) -> Promise {
+    Promise::reject(&error_value(err))
+}

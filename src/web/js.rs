@@ -1,0 +1,105 @@
+//! Small conversions between JS values and the core's types.
+
+use crate::error::AuthError;
+use crate::state::AuthState;
+use alloc::string::String;
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A new empty JS object.
+pub fn object() -> Object {
+    Object::new()
+}
+
+/// Sets `target[key] = value`; a failing set (a frozen object) is ignored.
+pub fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// `target[key]`, or `undefined` when `target` is not an object or the getter throws.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `target[key]` when it is a string.
+pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
+    get(target, key).as_string()
+}
+
+/// `target[key]` when it is a function.
+pub fn get_function(target: &JsValue, key: &str) -> Option<Function> {
+    get(target, key).dyn_into::<Function>().ok()
+}
+
+/// Reads an optional string option: absent is `Ok(None)`, another type is an error.
+pub fn opt_string(target: &JsValue, key: &str) -> Result<Option<String>, AuthError> {
+    let v = get(target, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be a string")))
+}
+
+/// Reads an optional boolean option: absent is `Ok(None)`, another type is an error.
+pub fn opt_bool(target: &JsValue, key: &str) -> Result<Option<bool>, AuthError> {
+    let v = get(target, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_bool()
+        .map(Some)
+        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be true or false")))
+}
+
+/// A whole non-negative number as `u64` (an HTTP status, a time), from a number or numeric string.
+///
+/// Old Android clients sent `statusCode` as a string (platform.md §7).
+pub fn as_u64(value: &JsValue) -> Option<u64> {
+    let n = match value.as_f64() {
+        Some(n) => n,
+        None => value.as_string()?.trim().parse::<f64>().ok()?,
+    };
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15)
+        .then_some(n as u64)
+}
+
+/// The JS `Error` for an SDK error: `message`, `code`, and `errMsg`/`errno`/`statusCode` when known.
+pub fn error_value(err: &AuthError) -> JsValue {
+    let e = js_sys::Error::new(&err.message);
+    e.set_name("AuthError");
+    let obj: &Object = e.as_ref();
+    set(obj, "code", &JsValue::from_str(err.code.as_str()));
+    if let Some(wx) = &err.wx {
+        set(obj, "errMsg", &JsValue::from_str(&wx.err_msg));
+        if let Some(errno) = wx.errno {
+            set(obj, "errno", &JsValue::from_f64(errno as f64));
+        }
+    }
+    if let Some(status) = err.status {
+        set(obj, "statusCode", &JsValue::from_f64(f64::from(status)));
+    }
+    e.into()
+}
+
+/// The JS view of a state: `{kind, profile?: {nickName, avatarUrl}, expiresAt?}`.
+///
+/// The token is never part of it.
+pub fn state_value(state: &AuthState) -> JsValue {
+    let obj = object();
+    set(&obj, "kind", &JsValue::from_str(state.kind().as_str()));
+    if let Some(p) = state.profile() {
+        let profile = object();
+        set(&profile, "nickName", &JsValue::from_str(p.nick_name()));
+        set(&profile, "avatarUrl", &JsValue::from_str(p.avatar_url()));
+        set(&obj, "profile", &profile);
+    }
+    if let Some(s) = state.session() {
+        set(&obj, "expiresAt", &JsValue::from_f64(s.expires_at() as f64));
+    }
+    obj.into()
+}

@@ -1,0 +1,151 @@
+//! What a failed wx call reports (`errMsg`, `errno`) and what it means.
+//!
+//! wx failures are matched by the `<api>:fail` prefix, by errno, and by substrings,
+//! never by exact text: wording differs across platforms and base library versions
+//! (platform.md §12, "auth deny" vs "auth denied" vs "-12006,auth deny").
+
+use alloc::string::{String, ToString};
+
+/// A failure object from a wx API callback: `{errMsg, errno?}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WxFailure {
+    /// The `errMsg` text, e.g. `"login:fail timeout"`.
+    pub err_msg: String,
+    /// The numeric `errno` (base library 2.24.0+), when present.
+    pub errno: Option<i64>,
+}
+
+/// What a wx failure means for the SDK, independent of its wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The user refused the privacy agreement, or the API is not declared in it
+    /// (errno 103, 104, 112, 1025, 101100-101102, or "privacy" in the text).
+    Privacy,
+    /// The API needs a tap gesture and was called outside one.
+    TapRequired,
+    /// The user refused a popup ("auth deny", "auth denied", "deny").
+    UserDenied,
+    /// The call timed out (errno 5, or "timeout" / "time out" in the text).
+    Timeout,
+    /// A request was cut off because the app went to the background (errno 600003, "interrupted").
+    Interrupted,
+    /// A storage key has no data ("data not found").
+    NotFound,
+    /// Anything else.
+    Other,
+}
+
+/// Privacy errnos from the official errno table (PublicErrno) and PrivacyAuthorize.html §5.
+const PRIVACY_ERRNOS: [i64; 6] = [103, 104, 112, 1025, 101100, 101102];
+
+impl WxFailure {
+    /// A failure with the given text and errno.
+    pub fn new(err_msg: impl Into<String>, errno: Option<i64>) -> Self {
+        WxFailure {
+            err_msg: err_msg.into(),
+            errno,
+        }
+    }
+
+    /// A failure made by the SDK itself for an API the base library does not have.
+    pub fn unsupported(api: &str) -> Self {
+        let mut err_msg = api.to_string();
+        err_msg.push_str(":fail not supported by this base library");
+        WxFailure::new(err_msg, None)
+    }
+
+    /// Whether the text starts with `<api>:fail`.
+    pub fn is_fail_of(&self, api: &str) -> bool {
+        self.err_msg
+            .strip_prefix(api)
+            .is_some_and(|rest| rest.starts_with(":fail"))
+    }
+
+    /// What the failure means, from errno first and the text second.
+    pub fn kind(&self) -> FailureKind {
+        if let Some(errno) = self.errno {
+            if PRIVACY_ERRNOS.contains(&errno) {
+                return FailureKind::Privacy;
+            }
+            match errno {
+                5 => return FailureKind::Timeout,
+                600003 => return FailureKind::Interrupted,
+                _ => {}
+            }
+        }
+        let text = self.err_msg.to_ascii_lowercase();
+        if text.contains("privacy") {
+            FailureKind::Privacy
+        } else if text.contains("tap gesture") || text.contains("user tap") {
+            FailureKind::TapRequired
+        } else if text.contains("deny") || text.contains("denied") || text.contains("cancel") {
+            FailureKind::UserDenied
+        } else if text.contains("timeout") || text.contains("time out") {
+            FailureKind::Timeout
+        } else if text.contains("interrupted") {
+            FailureKind::Interrupted
+        } else if text.contains("not found") {
+            FailureKind::NotFound
+        } else {
+            FailureKind::Other
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_match_needs_the_api_name_and_fail() {
+        let f = WxFailure::new("login:fail timeout", None);
+        assert!(f.is_fail_of("login"));
+        assert!(!f.is_fail_of("log"));
+        assert!(!f.is_fail_of("request"));
+        assert!(!WxFailure::new("login:ok", None).is_fail_of("login"));
+    }
+
+    #[test]
+    fn errno_wins_over_text() {
+        let f = WxFailure::new("getUserProfile:fail something", Some(104));
+        assert_eq!(f.kind(), FailureKind::Privacy);
+        let f = WxFailure::new("request:fail", Some(600003));
+        assert_eq!(f.kind(), FailureKind::Interrupted);
+        let f = WxFailure::new("request:fail", Some(5));
+        assert_eq!(f.kind(), FailureKind::Timeout);
+    }
+
+    #[test]
+    fn wording_variants_classify_alike() {
+        for text in [
+            "authorize:fail auth deny",
+            "authorize:fail:auth denied",
+            "authorize:fail -12006,auth deny",
+            "getUserProfile:fail auth deny",
+        ] {
+            assert_eq!(
+                WxFailure::new(text, None).kind(),
+                FailureKind::UserDenied,
+                "{text}"
+            );
+        }
+        for text in [
+            "getUserProfile:fail can only be invoked by user TAP gesture",
+            "getUserProfile:fail can only be invoked by user TAP gesture.",
+        ] {
+            assert_eq!(WxFailure::new(text, None).kind(), FailureKind::TapRequired);
+        }
+        assert_eq!(
+            WxFailure::new(
+                "getLocation:fail privacy permission is not authorized in gap",
+                None
+            )
+            .kind(),
+            FailureKind::Privacy
+        );
+        assert_eq!(
+            WxFailure::new("getStorage:fail data not found", None).kind(),
+            FailureKind::NotFound
+        );
+    }
+}

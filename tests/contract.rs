@@ -1,0 +1,128 @@
+//! The contract cases of `tests/contract/cases.js`, run by wasm-bindgen-test against the
+//! Rust `Auth` directly, under node and (with `WASM_BINDGEN_USE_BROWSER=1`) headless Chromium.
+//!
+//! Each JS case is one test here; `every_js_case_has_a_test` fails when the lists differ.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+use wx_auth::web::Auth;
+
+// Referenced from Rust so that wasm-bindgen copies it beside cases.js, which imports it.
+#[wasm_bindgen(module = "/tests/sim/wx-sim.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createWxSim)]
+    fn create_wx_sim(config: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/tests/contract/cases.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = runCase)]
+    fn run_case(env: &JsValue, name: &str) -> Promise;
+    #[wasm_bindgen(js_name = caseNames)]
+    fn case_names() -> Array;
+}
+
+/// The environment a case runs in: `createAuth` is `Auth.create` itself.
+fn env() -> JsValue {
+    let env = Object::new();
+    let create = Closure::<dyn FnMut(JsValue) -> Promise>::new(Auth::create_js);
+    Reflect::set(&env, &"createAuth".into(), create.as_ref()).expect("set createAuth");
+    create.forget();
+    env.into()
+}
+
+async fn run(name: &str) {
+    if let Err(e) = JsFuture::from(run_case(&env(), name)).await {
+        let message = Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("{e:?}"));
+        panic!("{name}: {message}");
+    }
+}
+
+macro_rules! cases {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[wasm_bindgen_test]
+            async fn $test() {
+                run($name).await
+            }
+        )*
+        const NAMES: &[&str] = &[$($name),*];
+    };
+}
+
+cases! {
+    start_a_new_user_who_must_agree_to_privacy_is_anonymous => "start: a new user who must agree to privacy is anonymous",
+    start_needauthorization_false_moves_anonymous_to_privacy_agreed => "start: needAuthorization false moves anonymous to privacy-agreed",
+    start_a_base_library_without_privacy_apis_2_32_3_starts_privacy_agreed => "start: a base library without privacy APIs (< 2.32.3) starts privacy-agreed",
+    start_bad_options_reject_with_invalid_argument => "start: bad options reject with INVALID_ARGUMENT",
+    privacy_agreeprivacy_shows_the_page_prompt_and_agree_moves_to_privacy_agreed => "privacy: agreePrivacy shows the page prompt and agree moves to privacy-agreed",
+    privacy_disagree_rejects_privacy_denied_with_errno_104_and_stays_anonymous => "privacy: disagree rejects PRIVACY_DENIED with errno 104 and stays anonymous",
+    privacy_agree_with_a_button_that_was_never_tapped_is_refused_by_wx => "privacy: agree with a button that was never tapped is refused by wx",
+    privacy_a_prompt_that_comes_before_any_page_handler_waits_for_one => "privacy: a prompt that comes before any page handler waits for one",
+    privacy_only_the_current_page_handler_is_told_the_sdk_keeps_the_one_wx_listener => "privacy: only the current page handler is told; the SDK keeps the one wx listener",
+    privacy_resolveprivacy_with_nothing_waiting_or_without_a_buttonid_is_refused => "privacy: resolvePrivacy with nothing waiting or without a buttonId is refused",
+    privacy_agreeprivacy_when_already_agreed_resolves_at_once_without_a_prompt => "privacy: agreePrivacy when already agreed resolves at once without a prompt",
+    profile_getuserprofile_in_a_tap_grants_the_profile_and_stores_it => "profile: getUserProfile in a tap grants the profile and stores it",
+    profile_base_library_2_27_1_gets_the_anonymised_profile => "profile: base library 2.27.1+ gets the anonymised profile",
+    profile_getuserprofile_outside_a_tap_is_tap_required_and_changes_nothing => "profile: getUserProfile outside a tap is TAP_REQUIRED and changes nothing",
+    profile_a_refused_popup_is_profile_denied => "profile: a refused popup is PROFILE_DENIED",
+    profile_a_desc_over_30_characters_is_invalid_argument_and_wx_is_not_called => "profile: a desc over 30 characters is INVALID_ARGUMENT and wx is not called",
+    profile_getuserprofile_while_anonymous_asks_for_privacy_first_and_then_grants => "profile: getUserProfile while anonymous asks for privacy first and then grants",
+    profile_setprofile_takes_the_avatar_and_nickname_form_and_patches_later => "profile: setProfile takes the avatar and nickname form and patches later",
+    profile_setprofile_refuses_anonymous_users_and_bad_fields => "profile: setProfile refuses anonymous users and bad fields",
+    login_exchanges_one_wx_login_code_and_stores_the_session => "login: exchanges one wx.login code and stores the session",
+    login_concurrent_calls_share_one_wx_login_and_one_exchange => "login: concurrent calls share one wx.login and one exchange",
+    login_when_already_logged_in_resolves_without_calling_wx_login => "login: when already logged in resolves without calling wx.login",
+    login_anonymous_users_get_invalid_transition_and_wx_login_is_not_called => "login: anonymous users get INVALID_TRANSITION and wx.login is not called",
+    login_requireprofile_needs_profile_granted_first => "login: requireProfile needs profile-granted first",
+    login_a_wx_login_failure_is_login_failed_with_errmsg_and_errno_nothing_changes => "login: a wx.login failure is LOGIN_FAILED with errMsg and errno; nothing changes",
+    login_a_failed_request_is_network => "login: a failed request is NETWORK",
+    login_a_4xx_from_the_backend_is_login_failed_with_its_status => "login: a 4xx from the backend is LOGIN_FAILED with its status",
+    login_a_5xx_or_an_unusable_200_body_is_server => "login: a 5xx or an unusable 200 body is SERVER",
+    login_a_storage_failure_is_storage_and_leaves_state_and_storage_as_they_were => "login: a storage failure is STORAGE and leaves state and storage as they were",
+    request_adds_the_bearer_token_and_returns_statuscode_data_and_header => "request: adds the bearer token and returns statusCode, data and header",
+    request_not_logged_in_is_not_logged_in_and_nothing_is_sent => "request: not logged in is NOT_LOGGED_IN and nothing is sent",
+    request_bad_options_are_invalid_argument => "request: bad options are INVALID_ARGUMENT",
+    request_an_expired_session_renews_once_for_all_waiting_callers_then_sends => "request: an expired session renews once for all waiting callers, then sends",
+    request_a_401_renews_once_shared_and_each_request_is_resent_once => "request: a 401 renews once (shared) and each request is resent once",
+    request_a_401_after_the_renewal_is_returned_not_retried_again => "request: a 401 after the renewal is returned, not retried again",
+    request_a_wx_request_failure_is_network_with_errmsg_and_errno => "request: a wx.request failure is NETWORK with errMsg and errno",
+    request_a_renewal_that_fails_rejects_with_its_error_and_keeps_the_state => "request: a renewal that fails rejects with its error and keeps the state",
+    logout_drops_the_session_tells_the_backend_and_a_request_is_then_not_logged_in => "logout: drops the session, tells the backend, and a request is then NOT_LOGGED_IN",
+    logout_a_login_in_flight_when_logout_began_does_not_log_the_user_in => "logout: a login in flight when logout began does not log the user in",
+    logout_the_backend_failing_does_not_stop_the_local_logout => "logout: the backend failing does not stop the local logout",
+    logout_sticks_across_a_restart_until_login_is_called_again => "logout: sticks across a restart until login() is called again",
+    logout_when_never_logged_in_is_invalid_transition_twice_is_harmless => "logout: when never logged in is INVALID_TRANSITION; twice is harmless",
+    logout_a_storage_failure_is_storage_and_the_user_stays_logged_in => "logout: a storage failure is STORAGE and the user stays logged in",
+    restart_a_stored_session_comes_back_with_its_expiry_and_profile => "restart: a stored session comes back with its expiry and profile",
+    restart_corrupt_or_foreign_data_under_the_key_starts_cleanly_and_is_left_alone => "restart: corrupt or foreign data under the key starts cleanly and is left alone",
+    restart_a_record_from_a_newer_sdk_is_treated_as_no_session_and_left_untouched => "restart: a record from a newer SDK is treated as no session and left untouched",
+    storage_a_custom_storagekey_is_used_and_other_keys_are_left_alone => "storage: a custom storageKey is used and other keys are left alone",
+    onchange_runs_after_every_transition_unsubscribing_stops_it_a_throwing_listener_is_contained => "onChange: runs after every transition; unsubscribing stops it; a throwing listener is contained",
+    state_never_carries_the_token => "state: never carries the token",
+}
+
+#[wasm_bindgen_test]
+fn the_simulator_starts_at_its_configured_time() {
+    let config = Object::new();
+    Reflect::set(&config, &"startTime".into(), &JsValue::from_f64(42.0)).expect("set");
+    let sim = create_wx_sim(&config.into());
+    let now = Reflect::get(&sim, &"now".into()).expect("now");
+    let now: js_sys::Function = now.into();
+    assert_eq!(now.call0(&sim).expect("call").as_f64(), Some(42.0));
+}
+
+#[wasm_bindgen_test]
+fn every_js_case_has_a_test() {
+    let js: Vec<String> = case_names().iter().filter_map(|v| v.as_string()).collect();
+    assert_eq!(
+        js, NAMES,
+        "tests/contract.rs and tests/contract/cases.js list different cases"
+    );
+}

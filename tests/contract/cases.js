@@ -1,0 +1,515 @@
+// The public contract of the SDK, case by case, against the wx simulator.
+//
+// Written once and run three ways: by wasm-bindgen-test (node and headless Chromium,
+// tests/contract.rs), against dist/ in a node realm shaped like a mini-program
+// (tests/dist/run-node.js), and against dist/ in JavaScriptCore without JIT
+// (tests/jsc/harness.js). `env.createAuth(options)` is the only thing that differs.
+import { createWxSim, installWx } from '../sim/wx-sim.js';
+
+const LOGIN_URL = 'https://api.example.com/auth/login';
+const LOGOUT_URL = 'https://api.example.com/auth/logout';
+const ME_URL = 'https://api.example.com/api/me';
+const KEY = 'wx-auth:session';
+
+function fail(message) {
+  throw new Error(message);
+}
+function ok(cond, message) {
+  if (!cond) fail(message || 'expected a true condition');
+}
+function eq(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) fail((what || 'value') + ': expected ' + e + ', got ' + a);
+}
+async function rejects(promise, code, what) {
+  let value;
+  try {
+    value = await promise;
+  } catch (e) {
+    ok(e instanceof Error, (what || 'rejection') + ' is an Error');
+    eq(e.code, code, (what || 'rejection') + ' code');
+    return e;
+  }
+  fail((what || 'call') + ' resolved with ' + JSON.stringify(value) + ', expected ' + code);
+}
+function throws(fn, code, what) {
+  try {
+    fn();
+  } catch (e) {
+    ok(e instanceof Error, (what || 'throw') + ' is an Error');
+    eq(e.code, code, (what || 'throw') + ' code');
+    return e;
+  }
+  fail((what || 'call') + ' did not throw ' + code);
+}
+function stored(sim) {
+  const text = sim.storageText(KEY);
+  return text === undefined ? undefined : JSON.parse(JSON.parse(text));
+}
+
+async function start(env, simConfig, options) {
+  const sim = createWxSim(simConfig);
+  installWx(sim);
+  const auth = await env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now }, options || {}));
+  return { sim, auth };
+}
+// A user who agreed to privacy already (needAuthorization false).
+function agreed(env, extra, options) {
+  return start(env, Object.assign({ needPrivacyAuthorization: false }, extra || {}), options);
+}
+async function loggedIn(env, extra, options) {
+  const s = await agreed(env, extra, options);
+  await s.auth.login();
+  return s;
+}
+// Restarts the SDK on the same phone: same storage, same WeChat state.
+function restart(env, sim, options) {
+  return env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now }, options || {}));
+}
+function backendCalls(sim, path) {
+  return sim.backendLog.filter((r) => r.path === path);
+}
+
+export const cases = [
+  ['start: a new user who must agree to privacy is anonymous', async (env) => {
+    const { sim, auth } = await start(env, { needPrivacyAuthorization: true });
+    eq(auth.state, { kind: 'anonymous' }, 'state');
+    eq(sim.count('getPrivacySetting'), 1, 'getPrivacySetting calls');
+    eq(sim.count('onNeedPrivacyAuthorization'), 1, 'listener registrations');
+    eq(sim.storageText(KEY), undefined, 'stored record');
+  }],
+  ['start: needAuthorization false moves anonymous to privacy-agreed', async (env) => {
+    const { auth } = await agreed(env);
+    eq(auth.state, { kind: 'privacy-agreed' }, 'state');
+  }],
+  ['start: a base library without privacy APIs (< 2.32.3) starts privacy-agreed', async (env) => {
+    const { sim, auth } = await start(env, { sdkVersion: '2.30.0', needPrivacyAuthorization: true });
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    eq(sim.count('getPrivacySetting'), 0, 'getPrivacySetting calls');
+  }],
+  ['start: bad options reject with INVALID_ARGUMENT', async (env) => {
+    const sim = createWxSim({});
+    installWx(sim);
+    await rejects(env.createAuth({}), 'INVALID_ARGUMENT', 'no loginUrl');
+    await rejects(env.createAuth({ loginUrl: LOGIN_URL, requireProfile: 'yes' }), 'INVALID_ARGUMENT', 'requireProfile');
+    await rejects(env.createAuth({ loginUrl: LOGIN_URL, storageKey: '' }), 'INVALID_ARGUMENT', 'storageKey');
+    await rejects(env.createAuth({ loginUrl: 42 }), 'INVALID_ARGUMENT', 'loginUrl type');
+  }],
+
+  ['privacy: agreePrivacy shows the page prompt and agree moves to privacy-agreed', async (env) => {
+    const { sim, auth } = await start(env);
+    const prompts = [];
+    const changes = [];
+    auth.onChange((s) => changes.push(s.kind));
+    auth.onPrivacyPrompt((p) => prompts.push(p));
+    const agreeing = auth.agreePrivacy();
+    await sim.settle();
+    eq(prompts, [{ referrer: 'requirePrivacyAuthorize' }], 'prompts shown');
+    sim.tap(() => sim.tapAgreeButton('agree-btn'));
+    auth.resolvePrivacy({ agree: true, buttonId: 'agree-btn' });
+    const state = await agreeing;
+    eq(state, { kind: 'privacy-agreed' }, 'resolved state');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    ok(sim.privacyAgreed(), 'WeChat recorded the agreement');
+    eq(changes, ['privacy-agreed'], 'onChange calls');
+  }],
+  ['privacy: disagree rejects PRIVACY_DENIED with errno 104 and stays anonymous', async (env) => {
+    const { sim, auth } = await start(env);
+    auth.onPrivacyPrompt(() => auth.resolvePrivacy({ agree: false }));
+    const e = await rejects(auth.agreePrivacy(), 'PRIVACY_DENIED');
+    eq(e.errno, 104, 'errno');
+    ok(/^requirePrivacyAuthorize:fail/.test(e.errMsg), 'errMsg ' + e.errMsg);
+    eq(auth.state.kind, 'anonymous', 'state');
+    ok(!sim.privacyAgreed(), 'no agreement recorded');
+  }],
+  ['privacy: agree with a button that was never tapped is refused by wx', async (env) => {
+    const { auth } = await start(env);
+    auth.onPrivacyPrompt(() => auth.resolvePrivacy({ agree: true, buttonId: 'not-tapped' }));
+    await rejects(auth.agreePrivacy(), 'PRIVACY_DENIED');
+    eq(auth.state.kind, 'anonymous', 'state');
+  }],
+  ['privacy: a prompt that comes before any page handler waits for one', async (env) => {
+    const { sim, auth } = await start(env);
+    const agreeing = auth.agreePrivacy();
+    await sim.settle();
+    let shown = null;
+    auth.onPrivacyPrompt((p) => { shown = p; });
+    eq(shown, { referrer: 'requirePrivacyAuthorize' }, 'prompt delivered on registration');
+    sim.tapAgreeButton('b1');
+    auth.resolvePrivacy({ agree: true, buttonId: 'b1' });
+    eq((await agreeing).kind, 'privacy-agreed', 'state');
+  }],
+  ['privacy: only the current page handler is told; the SDK keeps the one wx listener', async (env) => {
+    const { sim, auth } = await start(env);
+    const first = [];
+    const second = [];
+    auth.onPrivacyPrompt((p) => first.push(p));
+    auth.onPrivacyPrompt((p) => second.push(p));
+    const agreeing = auth.agreePrivacy();
+    await sim.settle();
+    eq(first.length, 0, 'previous page handler calls');
+    eq(second.length, 1, 'current page handler calls');
+    eq(sim.count('onNeedPrivacyAuthorization'), 1, 'wx listener registrations');
+    auth.resolvePrivacy({ agree: false });
+    await rejects(agreeing, 'PRIVACY_DENIED');
+  }],
+  ['privacy: resolvePrivacy with nothing waiting or without a buttonId is refused', async (env) => {
+    const { sim, auth } = await start(env);
+    throws(() => auth.resolvePrivacy({ agree: false }), 'INVALID_TRANSITION', 'nothing pending');
+    const agreeing = auth.agreePrivacy();
+    await sim.settle();
+    throws(() => auth.resolvePrivacy({ agree: true }), 'INVALID_ARGUMENT', 'agree without buttonId');
+    throws(() => auth.resolvePrivacy({}), 'INVALID_ARGUMENT', 'no agree field');
+    auth.resolvePrivacy({ agree: false });
+    await rejects(agreeing, 'PRIVACY_DENIED');
+  }],
+  ['privacy: agreePrivacy when already agreed resolves at once without a prompt', async (env) => {
+    const { sim, auth } = await agreed(env);
+    let prompted = false;
+    auth.onPrivacyPrompt(() => { prompted = true; });
+    eq((await auth.agreePrivacy()).kind, 'privacy-agreed', 'state');
+    ok(!prompted, 'no prompt');
+    eq(sim.count('requirePrivacyAuthorize'), 1, 'requirePrivacyAuthorize calls');
+  }],
+
+  ['profile: getUserProfile in a tap grants the profile and stores it', async (env) => {
+    const { sim, auth } = await agreed(env, { sdkVersion: '2.27.0' });
+    const p = sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
+    const state = await p;
+    eq(state, { kind: 'profile-granted', profile: { nickName: '小明', avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/xiaoming/132' } }, 'state');
+    eq(stored(sim).state, 'profile-granted', 'stored state');
+    eq(stored(sim).profile.nickName, '小明', 'stored nickname');
+  }],
+  ['profile: base library 2.27.1+ gets the anonymised profile', async (env) => {
+    const { sim, auth } = await agreed(env, { sdkVersion: '3.3.4' });
+    const state = await sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
+    eq(state.profile.nickName, '微信用户', 'nickname');
+  }],
+  ['profile: getUserProfile outside a tap is TAP_REQUIRED and changes nothing', async (env) => {
+    const { sim, auth } = await agreed(env);
+    const e = await rejects(auth.getUserProfile({ desc: '用于完善会员资料' }), 'TAP_REQUIRED');
+    ok(/^getUserProfile:fail/.test(e.errMsg), 'errMsg');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    eq(sim.storageText(KEY), undefined, 'stored record');
+  }],
+  ['profile: a refused popup is PROFILE_DENIED', async (env) => {
+    const { sim, auth } = await agreed(env, { profileAnswer: 'deny' });
+    await rejects(sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' })), 'PROFILE_DENIED');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+  }],
+  ['profile: a desc over 30 characters is INVALID_ARGUMENT and wx is not called', async (env) => {
+    const { sim, auth } = await agreed(env);
+    await rejects(sim.tap(() => auth.getUserProfile({ desc: '这'.repeat(31) })), 'INVALID_ARGUMENT');
+    await rejects(sim.tap(() => auth.getUserProfile({})), 'INVALID_ARGUMENT', 'no desc');
+    eq(sim.count('getUserProfile'), 0, 'getUserProfile calls');
+  }],
+  ['profile: getUserProfile while anonymous asks for privacy first and then grants', async (env) => {
+    const { sim, auth } = await start(env, { sdkVersion: '2.33.0' });
+    auth.onPrivacyPrompt((p) => {
+      eq(p.referrer, 'getUserProfile', 'referrer');
+      sim.tapAgreeButton('agree');
+      auth.resolvePrivacy({ agree: true, buttonId: 'agree' });
+    });
+    const state = await sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
+    eq(state.kind, 'profile-granted', 'state');
+  }],
+  ['profile: setProfile takes the avatar and nickname form and patches later', async (env) => {
+    const { sim, auth } = await agreed(env);
+    throws(() => auth.setProfile({ avatarUrl: 'wxfile://tmp_a.png' }), 'INVALID_ARGUMENT', 'first profile without nickname');
+    eq(auth.state.kind, 'privacy-agreed', 'state after a refused setProfile');
+    const s1 = auth.setProfile({ avatarUrl: 'wxfile://tmp_a.png', nickName: ' 小红 ' });
+    eq(s1, { kind: 'profile-granted', profile: { nickName: '小红', avatarUrl: 'wxfile://tmp_a.png' } }, 'state');
+    const s2 = auth.setProfile({ avatarUrl: 'wxfile://tmp_b.png' });
+    eq(s2.profile, { nickName: '小红', avatarUrl: 'wxfile://tmp_b.png' }, 'patched profile');
+    await sim.settle();
+    eq(stored(sim).profile.avatarUrl, 'wxfile://tmp_b.png', 'stored profile');
+  }],
+  ['profile: setProfile refuses anonymous users and bad fields', async (env) => {
+    const { auth } = await start(env);
+    throws(() => auth.setProfile({ avatarUrl: 'a', nickName: 'b' }), 'INVALID_TRANSITION', 'anonymous');
+    const s = await agreed(env);
+    throws(() => s.auth.setProfile({ nickName: 42, avatarUrl: 'a' }), 'INVALID_ARGUMENT', 'number nickname');
+    throws(() => s.auth.setProfile({ nickName: '   ', avatarUrl: 'a' }), 'INVALID_ARGUMENT', 'blank nickname');
+    throws(() => s.auth.setProfile(null), 'INVALID_ARGUMENT', 'null');
+    eq(s.auth.state.kind, 'privacy-agreed', 'state');
+  }],
+
+  ['login: exchanges one wx.login code and stores the session', async (env) => {
+    const { sim, auth } = await agreed(env);
+    const t0 = sim.now();
+    const state = await auth.login();
+    eq(state.kind, 'logged-in', 'state');
+    eq(state.expiresAt, t0 + 7200 * 1000, 'expiresAt');
+    const req = backendCalls(sim, '/auth/login');
+    eq(req.length, 1, 'exchanges');
+    eq(JSON.parse(req[0].body), { code: 'code-000001' }, 'body');
+    ok(/json/.test(req[0].header['content-type']), 'content-type');
+    const rec = stored(sim);
+    eq([rec.v, rec.state, rec.expiresAt], [1, 'logged-in', t0 + 7200 * 1000], 'stored record');
+    ok(/^tok-/.test(rec.token), 'stored token');
+  }],
+  ['login: concurrent calls share one wx.login and one exchange', async (env) => {
+    const { sim, auth } = await agreed(env);
+    const results = await Promise.all([auth.login(), auth.login(), auth.login()]);
+    eq(results.map((s) => s.kind), ['logged-in', 'logged-in', 'logged-in'], 'states');
+    eq(sim.count('login'), 1, 'wx.login calls');
+    eq(backendCalls(sim, '/auth/login').length, 1, 'exchanges');
+  }],
+  ['login: when already logged in resolves without calling wx.login', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    await auth.login();
+    eq(sim.count('login'), 1, 'wx.login calls');
+  }],
+  ['login: anonymous users get INVALID_TRANSITION and wx.login is not called', async (env) => {
+    const { sim, auth } = await start(env);
+    await rejects(auth.login(), 'INVALID_TRANSITION');
+    eq(sim.count('login'), 0, 'wx.login calls');
+  }],
+  ['login: requireProfile needs profile-granted first', async (env) => {
+    const { sim, auth } = await agreed(env, {}, { requireProfile: true });
+    await rejects(auth.login(), 'INVALID_TRANSITION');
+    auth.setProfile({ avatarUrl: 'wxfile://a.png', nickName: '小红' });
+    const s = await auth.login();
+    eq(s.kind, 'logged-in', 'state');
+    eq(s.profile.nickName, '小红', 'profile kept');
+    eq(sim.count('login'), 1, 'wx.login calls');
+  }],
+  ['login: a wx.login failure is LOGIN_FAILED with errMsg and errno; nothing changes', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.failNext('login', { errMsg: 'login:fail timeout', errno: 5 });
+    const e = await rejects(auth.login(), 'LOGIN_FAILED');
+    eq([e.errMsg, e.errno], ['login:fail timeout', 5], 'wx cause');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    eq(sim.storageText(KEY), undefined, 'stored record');
+  }],
+  ['login: a failed request is NETWORK', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.failNext('request', { errMsg: 'request:fail url not in domain list', errno: 600002 });
+    const e = await rejects(auth.login(), 'NETWORK');
+    eq(e.errno, 600002, 'errno');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+  }],
+  ['login: a 4xx from the backend is LOGIN_FAILED with its status', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.backendNext('/auth/login', { statusCode: 400, body: { code: 'INVALID_CODE', message: 'invalid code' } });
+    const e = await rejects(auth.login(), 'LOGIN_FAILED');
+    eq(e.statusCode, 400, 'statusCode');
+    ok(/INVALID_CODE/.test(e.message), 'message names the backend code: ' + e.message);
+  }],
+  ['login: a 5xx or an unusable 200 body is SERVER', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.backendNext('/auth/login', { statusCode: 503, body: 'busy' });
+    eq((await rejects(auth.login(), 'SERVER')).statusCode, 503, 'statusCode');
+    for (const body of ['<html>', { token: 'x' }, { token: '', expiresIn: 10 }, { token: 'x', expiresIn: -5 }, '']) {
+      sim.backendNext('/auth/login', { statusCode: 200, body: body });
+      await rejects(auth.login(), 'SERVER', 'body ' + JSON.stringify(body));
+    }
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    eq(sim.storageText(KEY), undefined, 'stored record');
+  }],
+  ['login: a storage failure is STORAGE and leaves state and storage as they were', async (env) => {
+    const { sim, auth } = await agreed(env);
+    auth.setProfile({ avatarUrl: 'wxfile://a.png', nickName: '小红' });
+    await sim.settle();
+    const before = sim.storageText(KEY);
+    sim.failNext('setStorage', { errMsg: 'setStorage:fail exceed storage max size 10MB' });
+    const e = await rejects(auth.login(), 'STORAGE');
+    ok(/^setStorage:fail/.test(e.errMsg), 'errMsg');
+    eq(auth.state.kind, 'profile-granted', 'state');
+    eq(sim.storageText(KEY), before, 'stored record');
+    eq((await auth.login()).kind, 'logged-in', 'a later login works');
+  }],
+
+  ['request: adds the bearer token and returns statusCode, data and header', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    const res = await auth.request({ url: ME_URL, header: { 'X-Trace': '1', authorization: 'Bearer forged' } });
+    eq(res.statusCode, 200, 'statusCode');
+    eq(res.data, { openid: 'o-sim-xiaoming' }, 'data');
+    ok(res.header && typeof res.header === 'object', 'header');
+    const sent = backendCalls(sim, '/api/me')[0].header;
+    ok(/^Bearer tok-/.test(sent.Authorization), 'bearer header');
+    eq(sent.authorization, undefined, 'caller authorization header replaced');
+    eq(sent['X-Trace'], '1', 'caller header kept');
+  }],
+  ['request: not logged in is NOT_LOGGED_IN and nothing is sent', async (env) => {
+    const { sim, auth } = await agreed(env);
+    await rejects(auth.request({ url: ME_URL }), 'NOT_LOGGED_IN');
+    eq(sim.count('request'), 0, 'requests');
+  }],
+  ['request: bad options are INVALID_ARGUMENT', async (env) => {
+    const { auth } = await loggedIn(env);
+    await rejects(auth.request({}), 'INVALID_ARGUMENT', 'no url');
+    await rejects(auth.request({ url: ME_URL, method: 'PATCH' }), 'INVALID_ARGUMENT', 'method');
+    await rejects(auth.request({ url: ME_URL, header: 'x' }), 'INVALID_ARGUMENT', 'header');
+    await rejects(auth.request(null), 'INVALID_ARGUMENT', 'null');
+  }],
+  ['request: an expired session renews once for all waiting callers, then sends', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    const firstExpiry = auth.state.expiresAt;
+    sim.advance(7200 * 1000);
+    const res = await Promise.all([1, 2, 3].map(() => auth.request({ url: ME_URL })));
+    eq(res.map((r) => r.statusCode), [200, 200, 200], 'statuses');
+    eq(sim.count('login'), 2, 'wx.login calls (first login + one renewal)');
+    eq(backendCalls(sim, '/auth/login').length, 2, 'exchanges');
+    ok(auth.state.expiresAt > firstExpiry, 'new expiry');
+  }],
+  ['request: a 401 renews once (shared) and each request is resent once', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.sessionOf(stored(sim).token).revoked = true;
+    const res = await Promise.all([1, 2, 3].map(() => auth.request({ url: ME_URL })));
+    eq(res.map((r) => r.statusCode), [200, 200, 200], 'statuses after the resend');
+    eq(sim.count('login'), 2, 'wx.login calls');
+    eq(backendCalls(sim, '/api/me').length, 6, 'requests (3 refused + 3 resent)');
+  }],
+  ['request: a 401 after the renewal is returned, not retried again', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    for (let i = 0; i < 2; i++) sim.backendNext('/api/me', { statusCode: 401, body: { code: 'UNAUTHORIZED' } });
+    const res = await auth.request({ url: ME_URL });
+    eq(res.statusCode, 401, 'statusCode');
+    eq(sim.count('login'), 2, 'wx.login calls');
+    eq(backendCalls(sim, '/api/me').length, 2, 'sends');
+  }],
+  ['request: a wx.request failure is NETWORK with errMsg and errno', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.failNext('request', { errMsg: 'request:fail interrupted', errno: 600003 });
+    const e = await rejects(auth.request({ url: ME_URL }), 'NETWORK');
+    eq([e.errMsg, e.errno], ['request:fail interrupted', 600003], 'wx cause');
+    eq(auth.state.kind, 'logged-in', 'state');
+  }],
+  ['request: a renewal that fails rejects with its error and keeps the state', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.advance(7200 * 1000);
+    sim.failNext('login', { errMsg: 'login:fail system error', errno: 1 });
+    await rejects(auth.request({ url: ME_URL }), 'LOGIN_FAILED');
+    eq(auth.state.kind, 'logged-in', 'state');
+  }],
+
+  ['logout: drops the session, tells the backend, and a request is then NOT_LOGGED_IN', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    const token = stored(sim).token;
+    const state = await auth.logout();
+    eq(state, { kind: 'logged-out' }, 'state');
+    eq(stored(sim), { v: 1, state: 'logged-out' }, 'stored record');
+    await sim.settle();
+    const out = backendCalls(sim, '/auth/logout');
+    eq(out.length, 1, 'logout requests');
+    eq(out[0].header.Authorization, 'Bearer ' + token, 'bearer');
+    ok(sim.sessionOf(token).revoked, 'backend revoked it');
+    await rejects(auth.request({ url: ME_URL }), 'NOT_LOGGED_IN');
+    eq(sim.count('login'), 1, 'wx.login calls');
+  }],
+  ['logout: a login in flight when logout began does not log the user in', async (env) => {
+    const { sim, auth } = await agreed(env);
+    const cancelled = rejects(auth.login(), 'INVALID_TRANSITION', 'the cancelled login');
+    const out = await auth.logout();
+    eq(out.kind, 'logged-out', 'state after logout');
+    await cancelled;
+    await sim.settle();
+    eq(auth.state.kind, 'logged-out', 'state');
+    eq(stored(sim).state, 'logged-out', 'stored state');
+    eq(stored(sim).token, undefined, 'stored token');
+  }],
+  ['logout: the backend failing does not stop the local logout', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.backendNext('/auth/logout', { fail: { text: 'timeout', errno: 5 } });
+    eq((await auth.logout()).kind, 'logged-out', 'state');
+  }],
+  ['logout: sticks across a restart until login() is called again', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    await auth.logout();
+    const again = await restart(env, sim);
+    eq(again.state.kind, 'logged-out', 'state after restart');
+    await rejects(again.request({ url: ME_URL }), 'NOT_LOGGED_IN');
+    eq(sim.count('login'), 1, 'wx.login calls');
+    eq((await again.login()).kind, 'logged-in', 'explicit login');
+  }],
+  ['logout: when never logged in is INVALID_TRANSITION; twice is harmless', async (env) => {
+    const { auth } = await agreed(env);
+    await rejects(auth.logout(), 'INVALID_TRANSITION');
+    const s = await loggedIn(env);
+    await s.auth.logout();
+    eq((await s.auth.logout()).kind, 'logged-out', 'second logout');
+  }],
+  ['logout: a storage failure is STORAGE and the user stays logged in', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    const before = sim.storageText(KEY);
+    sim.failNext('setStorage', { errMsg: 'setStorage:fail system error' });
+    await rejects(auth.logout(), 'STORAGE');
+    eq(auth.state.kind, 'logged-in', 'state');
+    eq(sim.storageText(KEY), before, 'stored record');
+  }],
+
+  ['restart: a stored session comes back with its expiry and profile', async (env) => {
+    const { sim, auth } = await agreed(env);
+    auth.setProfile({ avatarUrl: 'wxfile://a.png', nickName: '小红' });
+    await auth.login();
+    const again = await restart(env, sim);
+    eq(again.state, auth.state, 'restored state');
+    eq(sim.count('login'), 1, 'wx.login calls');
+    eq((await again.request({ url: ME_URL })).statusCode, 200, 'request with the restored token');
+  }],
+  ['restart: corrupt or foreign data under the key starts cleanly and is left alone', async (env) => {
+    for (const junk of ['garbage', { foo: 1 }, 42, '{"v":1,"state":"logged-in","token":"t"}', '{"v":1,"state":"logged-in","expiresAt":1}']) {
+      const sim = createWxSim({ needPrivacyAuthorization: false });
+      installWx(sim);
+      sim.setStorageRaw(KEY, junk);
+      const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
+      eq(auth.state, { kind: 'privacy-agreed' }, 'state for ' + JSON.stringify(junk));
+      eq(sim.storageText(KEY), JSON.stringify(junk), 'data untouched');
+    }
+  }],
+  ['restart: a record from a newer SDK is treated as no session and left untouched', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    const future = JSON.stringify({ v: 2, state: 'logged-in', token: 'x', expiresAt: 1e15 });
+    sim.setStorageRaw(KEY, future);
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+    eq(sim.storageText(KEY), JSON.stringify(future), 'record untouched');
+  }],
+  ['storage: a custom storageKey is used and other keys are left alone', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.setStorageRaw('app:cart', ['apple']);
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, storageKey: 'my:auth', now: sim.now });
+    await auth.login();
+    await auth.logout();
+    ok(sim.storageText('my:auth') !== undefined, 'record under the custom key');
+    eq(sim.storageText(KEY), undefined, 'default key unused');
+    eq(sim.storageText('app:cart'), '["apple"]', 'app data kept');
+  }],
+
+  ['onChange: runs after every transition; unsubscribing stops it; a throwing listener is contained', async (env) => {
+    const { sim, auth } = await agreed(env);
+    const seen = [];
+    auth.onChange(() => { throw new Error('page bug'); });
+    const stop = auth.onChange((s) => seen.push(s.kind));
+    auth.setProfile({ avatarUrl: 'wxfile://a.png', nickName: '小红' });
+    await auth.login();
+    stop();
+    stop();
+    await auth.logout();
+    eq(seen, ['profile-granted', 'logged-in'], 'kinds seen');
+    throws(() => auth.onChange('x'), 'INVALID_ARGUMENT', 'non-function listener');
+  }],
+  ['state: never carries the token', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    const token = stored(sim).token;
+    ok(JSON.stringify(auth.state).indexOf(token) < 0, 'token absent from state');
+    eq(Object.keys(auth.state).sort(), ['expiresAt', 'kind'], 'state keys');
+  }],
+];
+
+/** Runs the named case; resolves when it passes, rejects with what failed. */
+export function runCase(env, name) {
+  for (let i = 0; i < cases.length; i++) {
+    if (cases[i][0] === name) return Promise.resolve().then(() => cases[i][1](env));
+  }
+  return Promise.reject(new Error('no such case: ' + name));
+}
+
+/** The names of all cases, in order. */
+export function caseNames() {
+  return cases.map((c) => c[0]);
+}

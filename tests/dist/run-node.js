@@ -1,0 +1,129 @@
+'use strict';
+// Runs the shipped dist/ in a mini-program-shaped node realm (tests/support/mp-realm.js):
+// every contract case of tests/contract/cases.js through the shim, plus what only the
+// shipped files can show (loading paths, result shapes, ES2015, no dynamic code, sizes
+// of nothing: those are the benchmark's). Prints `N passed, N failed`.
+const fs = require('fs');
+const path = require('path');
+const assert = require('assert');
+const { createRealm } = require('../support/mp-realm.js');
+
+const root = path.resolve(__dirname, '../..');
+const dist = path.join(root, 'dist');
+const SIM = path.join(root, 'tests/sim/wx-sim.js');
+const CASES = path.join(root, 'tests/contract/cases.js');
+
+function sdkRealm(options) {
+  const opts = Object.assign({ wasmPath: '/dist/wx_auth.wasm.br' }, options || {});
+  const realm = createRealm(opts);
+  realm.loadModuleAsScript(SIM);
+  realm.loadModuleAsScript(CASES);
+  realm.context.__sdk = realm.require('./dist/index.js');
+  realm.context.__wasmPath = opts.wasmPath;
+  const env = realm.run('({ createAuth: function (o) { return __sdk.createAuth(Object.assign({ wasmPath: __wasmPath }, o)); } })');
+  return { realm, env };
+}
+
+const results = [];
+async function test(name, fn) {
+  try {
+    await fn();
+    results.push(true);
+    console.log('ok - ' + name);
+  } catch (e) {
+    results.push(false);
+    console.log('not ok - ' + name + '\n    ' + String((e && e.stack) || e).split('\n').slice(0, 4).join('\n    '));
+  }
+}
+
+async function main() {
+  const names = sdkRealm().realm.run('caseNames()');
+  for (const name of names) {
+    await test('contract: ' + name, () => {
+      const { realm, env } = sdkRealm();
+      return realm.context.runCase(env, name);
+    });
+  }
+
+  const mainFlow = 'request: adds the bearer token and returns statusCode, data and header';
+  await test('dist: the plain .wasm path loads as well as .wasm.br', () => {
+    const { realm, env } = sdkRealm({ wasmPath: '/dist/wx_auth.wasm' });
+    return realm.context.runCase(env, mainFlow);
+  });
+  await test('dist: a WXWebAssembly that resolves the bare instance works', () => {
+    const { realm, env } = sdkRealm({ bareInstance: true });
+    return realm.context.runCase(env, mainFlow);
+  });
+  await test('dist: two createAuth calls instantiate the module once', async () => {
+    const { realm } = sdkRealm();
+    realm.run('installWx(createWxSim({}))');
+    await realm.run("Promise.all([1, 2].map(function () { return __sdk.createAuth({ wasmPath: __wasmPath, loginUrl: 'https://api.example.com/auth/login' }); }))");
+    assert.deepStrictEqual(realm.instantiated, ['/dist/wx_auth.wasm.br']);
+  });
+  await test('dist: createAuth without a wasmPath is INVALID_ARGUMENT', async () => {
+    const { realm } = sdkRealm();
+    const err = await realm.run("__sdk.createAuth({ loginUrl: 'https://api.example.com/auth/login' })").then(() => null, (e) => e);
+    assert.ok(err, 'rejected');
+    assert.strictEqual(err.code, 'INVALID_ARGUMENT');
+  });
+  await test('dist: the realm is strict (no eval, no WebAssembly, no TextDecoder)', () => {
+    const { realm } = sdkRealm();
+    assert.throws(() => realm.run('eval("1")'));
+    assert.throws(() => realm.run('new Function("return 1")()'));
+    assert.strictEqual(realm.run('typeof WebAssembly + typeof TextDecoder + typeof queueMicrotask'), 'undefinedundefinedundefined');
+  });
+  await test('dist: a module that exports globals is refused like on iOS (unpatched wasm-bindgen output)', async () => {
+    const raw = path.join(root, 'target/bindgen/wx_auth_bg.wasm');
+    const realm = createRealm();
+    const err = await realm.context.WXWebAssembly.instantiate('/target/bindgen/wx_auth_bg.wasm', {}).then(() => null, (e) => e);
+    assert.ok(fs.existsSync(raw), 'bindgen output present');
+    assert.ok(err && /exported globals/.test(err.message), String(err && err.message));
+  });
+  await test('dist: the shipped JavaScript parses as ES2015 scripts and has no dynamic code', () => {
+    const acorn = require(path.join(root, 'tools/node_modules/acorn'));
+    for (const f of fs.readdirSync(dist).filter((n) => n.endsWith('.js'))) {
+      const src = fs.readFileSync(path.join(dist, f), 'utf8');
+      acorn.parse(src, { ecmaVersion: 2015, sourceType: 'script' });
+      for (const banned of [/\beval\s*\(/, /new Function\b/, /import\.meta/, /\bfetch\s*\(/, /instantiateStreaming/]) {
+        assert.ok(!banned.test(src), f + ' contains ' + banned);
+      }
+    }
+    const glue = fs.readFileSync(path.join(dist, 'wx_auth.js'), 'utf8');
+    assert.ok(!/\bWebAssembly\b/.test(glue), 'the glue never touches the global WebAssembly');
+  });
+  await test('dist: wx_auth.wasm.br is wx_auth.wasm, brotli-compressed', () => {
+    const zlib = require('zlib');
+    const a = fs.readFileSync(path.join(dist, 'wx_auth.wasm'));
+    const b = zlib.brotliDecompressSync(fs.readFileSync(path.join(dist, 'wx_auth.wasm.br')));
+    assert.ok(a.equals(b));
+  });
+  await test('text-codec: the fallback encodes and decodes UTF-8 exactly like the native codec', () => {
+    const codec = require(path.join(dist, 'text-codec.js'));
+    const enc = new codec.FallbackEncoder();
+    const dec = new codec.FallbackDecoder();
+    const nenc = new TextEncoder();
+    const ndec = new TextDecoder();
+    for (const s of ['', 'abc', '你好, 世界 🌏', '\ud800x', 'x\udc00', '\u0000\u007f\u0080\u07ff\u0800\uffff', '𐍈'.repeat(5000)]) {
+      assert.ok(Buffer.from(enc.encode(s)).equals(Buffer.from(nenc.encode(s))), JSON.stringify(s.slice(0, 20)));
+    }
+    // Deterministic pseudo-random byte strings, heavy on the edge bytes of UTF-8.
+    const edges = [0x41, 0x80, 0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0xa0, 0x90, 0x8f, 0x9f, 0xc0, 0xe4, 0xbd];
+    let seed = 12345;
+    const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    for (let t = 0; t < 20000; t++) {
+      const bytes = new Uint8Array(rand(9));
+      for (let i = 0; i < bytes.length; i++) bytes[i] = edges[rand(edges.length)];
+      assert.strictEqual(dec.decode(bytes), ndec.decode(bytes), Array.from(bytes).join(','));
+    }
+  });
+
+  const passed = results.filter(Boolean).length;
+  const failed = results.length - passed;
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

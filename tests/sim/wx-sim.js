@@ -1,0 +1,400 @@
+// A strict, deterministic stand-in for the mini-program `wx` object, held to
+// ../shared/reference/platform.md (§12 and the sections it points to). Where the SDK
+// and this file disagree with platform.md, this file is fixed, never loosened.
+//
+// One file, three loaders: wasm-bindgen-test imports it as an ES module; the node and
+// jsc harnesses strip the `export` keywords and evaluate it as a script inside the
+// realm the SDK runs in (so every object it hands the SDK comes from that realm).
+//
+// Behaviour, with the platform.md section it follows:
+// - errMsg is `<api>:ok` / `<api>:fail …`; `complete` runs after success or fail;
+//   callbacks are asynchronous (§12).
+// - Promise form only when none of success/fail/complete is given, base library
+//   2.10.2+; request and the privacy APIs never return a Promise (§7, §4).
+// - wx.login codes are single-use and valid 5 minutes (§2).
+// - getUserProfile fails outside a tap window ("can only be invoked by user TAP
+//   gesture"), checks desc ≤ 30 characters, and returns the anonymised profile
+//   ("微信用户", grey avatar) from base library 2.27.1 (§3).
+// - Privacy (2.32.3+): getPrivacySetting, one listener (the last registered wins),
+//   pending calls resumed by resolve({event, buttonId}) where agree needs a tapped
+//   agreePrivacyAuthorization button, errno 104 on disagree, a 10 s window after a
+//   refusal of the official popup in which calls fail at once (§4).
+// - Storage: 1 MB per key and 10 MB in all, encrypted data counted 1.4× (so 0.7 / 7.1 MB),
+//   encrypt only on the async calls from 2.21.3, and a reader must use the same
+//   `encrypt` as the writer; getStorageSync returns '' for a missing key (§5).
+// - wx.request succeeds for every HTTP status, at most 10 at once (errno 600007), only
+//   https URLs in the domain list (errno 600002 / 600009), dataType json parses (§7).
+
+const DAY = 24 * 3600 * 1000;
+const CODE_TTL = 5 * 60 * 1000;
+const MB = 1024 * 1024;
+const DEFAULT_AVATAR = 'https://mmbiz.qpic.cn/mmbiz/icTdbqWNOwNRna42FI242Lcia07jQodd2FJGIYQfG0LAJGFxM4FbnQP6yfMxBgJ0F3YRqJCJ1aPAK2dQagdusBZg/0';
+
+function versionAtLeast(version, min) {
+  const a = String(version).split('.').map(Number);
+  const b = String(min).split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const x = a[i] || 0;
+    const y = b[i] || 0;
+    if (x !== y) return x > y;
+  }
+  return true;
+}
+
+function utf8Length(text) {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+export function createWxSim(config) {
+  const cfg = Object.assign({
+    sdkVersion: '3.3.4',
+    startTime: 1700000000000,
+    needPrivacyAuthorization: true,
+    privacyContractName: '《示例小程序隐私保护指引》',
+    // What the user does when WeChat shows its own privacy popup (no listener registered).
+    officialPopupAnswer: 'disagree',
+    // What the user answers in the getUserProfile popup.
+    profileAnswer: 'allow',
+    user: { nickName: '小明', avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/xiaoming/132', openid: 'o-sim-xiaoming' },
+    domains: ['api.example.com'],
+    tokenTtlSeconds: 7200,
+    backend: null,
+  }, config || {});
+
+  let now = cfg.startTime;
+  let seq = 0;
+  const calls = [];
+  const faults = {};
+  const storage = new Map(); // key -> {text, encrypted}
+  const codes = new Map(); // code -> {issuedAt, used}
+  let privacyAgreed = !cfg.needPrivacyAuthorization;
+  let privacyListener = null;
+  let privacyGapUntil = 0;
+  const tappedAgreeButtons = new Set();
+  let tapDepth = 0;
+  let activeRequests = 0;
+  const backendFaults = [];
+  const sessions = new Map(); // token -> {openid, expiresAt, revoked}
+  let sessionKeyExpiresAt = 0;
+
+  const has = (min) => versionAtLeast(cfg.sdkVersion, min);
+  const defer = (fn) => setTimeout(fn, 0);
+  const log = (api, detail) => calls.push({ api: api, detail: detail || '' });
+
+  function takeFault(api) {
+    const q = faults[api];
+    return q && q.length ? q.shift() : null;
+  }
+
+  // Runs an async wx API: `body(ok, fail)` decides; callbacks or a Promise deliver.
+  function asyncApi(api, options, body, opts) {
+    const o = options || {};
+    const promiseForm = !(opts && opts.noPromise) && has('2.10.2') &&
+      typeof o.success !== 'function' && typeof o.fail !== 'function' && typeof o.complete !== 'function';
+    let settle;
+    const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    let settled = false;
+    const finish = (isOk, res) => {
+      if (settled) return;
+      settled = true;
+      defer(() => {
+        if (isOk) { if (typeof o.success === 'function') o.success(res); }
+        else if (typeof o.fail === 'function') o.fail(res);
+        if (typeof o.complete === 'function') o.complete(res);
+        if (isOk) settle.resolve(res); else settle.reject(res);
+      });
+    };
+    const ok = (res) => finish(true, Object.assign({ errMsg: api + ':ok' }, res || {}));
+    const fail = (text, errno) => {
+      const res = { errMsg: api + ':fail' + (text ? ' ' + text : '') };
+      if (errno !== undefined && has('2.24.0')) res.errno = errno;
+      finish(false, res);
+    };
+    const fault = takeFault(api);
+    if (fault) {
+      finish(false, Object.assign({}, fault, { errMsg: fault.errMsg || api + ':fail' }));
+    } else {
+      body(ok, fail);
+    }
+    if (promiseForm) return done;
+    done.then(null, () => {}); // callbacks were given: nothing observes the promise
+    return undefined;
+  }
+
+  // The privacy gate for a privacy-protected API: runs `proceed` once agreed.
+  function privacyGate(api, proceed, fail) {
+    if (!has('2.32.3') || privacyAgreed) { proceed(); return; }
+    if (now < privacyGapUntil) { fail('privacy permission is not authorized in gap', 104); return; }
+    if (privacyListener) {
+      let answered = false;
+      const resolve = (answer) => {
+        if (answered) return;
+        const event = answer && answer.event;
+        if (event === 'exposureAuthorization') return;
+        answered = true;
+        if (event === 'agree' && answer.buttonId !== undefined && tappedAgreeButtons.has(String(answer.buttonId))) {
+          privacyAgreed = true;
+          proceed();
+        } else {
+          fail('privacy permission is not authorized', 104);
+        }
+      };
+      log('onNeedPrivacyAuthorization→listener', api);
+      privacyListener(resolve, { referrer: api });
+      return;
+    }
+    // No listener: WeChat's own popup.
+    if (cfg.officialPopupAnswer === 'agree') { privacyAgreed = true; proceed(); return; }
+    privacyGapUntil = now + 10000;
+    fail('privacy permission is not authorized', 104);
+  }
+
+  function storageLimitError(key, text, encrypted) {
+    const factor = encrypted ? 1.4 : 1;
+    const size = (utf8Length(key) + utf8Length(text)) * factor;
+    if (size > MB) return 'exceed storage item max length';
+    let total = size;
+    storage.forEach((v, k) => { if (k !== key) total += (utf8Length(k) + utf8Length(v.text)) * (v.encrypted ? 1.4 : 1); });
+    if (total > 10 * MB) return 'exceed storage max size 10MB';
+    return null;
+  }
+
+  function serialise(data) {
+    if (data === undefined) return null;
+    try { return JSON.stringify(data); } catch (e) { return null; }
+  }
+
+  const wx = {};
+
+  wx.login = (o) => { log('login'); return asyncApi('login', o, (ok) => {
+    seq += 1;
+    const code = 'code-' + String(seq).padStart(6, '0');
+    codes.set(code, { issuedAt: now, used: false });
+    sessionKeyExpiresAt = now + DAY;
+    ok({ code: code });
+  }); };
+
+  wx.checkSession = (o) => { log('checkSession'); return asyncApi('checkSession', o, (ok, fail) => {
+    if (sessionKeyExpiresAt > now) ok(); else fail('session time out, need relogin');
+  }); };
+
+  if (has('2.10.4')) {
+    wx.getUserProfile = (o) => {
+      const opt = o || {};
+      const inTap = tapDepth > 0;
+      log('getUserProfile', inTap ? 'in tap' : 'outside a tap');
+      return asyncApi('getUserProfile', opt, (ok, fail) => {
+        if (!inTap) { fail('can only be invoked by user TAP gesture'); return; }
+        if (typeof opt.desc !== 'string' || opt.desc.length === 0 || opt.desc.length > 30) {
+          fail('desc length does not meet the requirements'); return;
+        }
+        privacyGate('getUserProfile', () => {
+          if (cfg.profileAnswer !== 'allow') { fail('auth deny'); return; }
+          const anonymised = has('2.27.1');
+          const userInfo = anonymised
+            ? { nickName: '微信用户', avatarUrl: DEFAULT_AVATAR, gender: 0, language: '', city: '', province: '', country: '' }
+            : { nickName: cfg.user.nickName, avatarUrl: cfg.user.avatarUrl, gender: 0, language: 'zh_CN', city: '', province: '', country: '' };
+          ok({ userInfo: userInfo, rawData: JSON.stringify(userInfo), signature: 'sim-signature', encryptedData: 'sim-encrypted', iv: 'sim-iv' });
+        }, fail);
+      });
+    };
+  }
+
+  if (has('2.32.3')) {
+    wx.getPrivacySetting = (o) => { log('getPrivacySetting'); return asyncApi('getPrivacySetting', o, (ok) => {
+      ok({ needAuthorization: !privacyAgreed, privacyContractName: cfg.privacyContractName });
+    }, { noPromise: true }); };
+    wx.onNeedPrivacyAuthorization = (listener) => { log('onNeedPrivacyAuthorization'); privacyListener = listener; };
+    wx.requirePrivacyAuthorize = (o) => { log('requirePrivacyAuthorize'); return asyncApi('requirePrivacyAuthorize', o, (ok, fail) => {
+      privacyGate('requirePrivacyAuthorize', () => ok(), fail);
+    }, { noPromise: true }); };
+    wx.openPrivacyContract = (o) => { log('openPrivacyContract'); return asyncApi('openPrivacyContract', o, (ok) => ok(), { noPromise: true }); };
+  }
+
+  wx.setStorage = (o) => {
+    const opt = o || {};
+    const encrypted = opt.encrypt === true && has('2.21.3');
+    log('setStorage', String(opt.key) + (encrypted ? ' (encrypted)' : ''));
+    return asyncApi('setStorage', opt, (ok, fail) => {
+      if (typeof opt.key !== 'string' || opt.key === '') { fail('parameter error: key must be a non-empty string'); return; }
+      const text = serialise(opt.data);
+      if (text === null) { fail('parameter error: data cannot be stored'); return; }
+      const over = storageLimitError(opt.key, text, encrypted);
+      if (over) { fail(over); return; }
+      storage.set(opt.key, { text: text, encrypted: encrypted });
+      ok();
+    });
+  };
+  wx.getStorage = (o) => {
+    const opt = o || {};
+    const encrypted = opt.encrypt === true && has('2.21.3');
+    log('getStorage', String(opt.key));
+    return asyncApi('getStorage', opt, (ok, fail) => {
+      const item = storage.get(opt.key);
+      if (!item) { fail('data not found'); return; }
+      if (item.encrypted !== encrypted) { fail(item.encrypted ? 'data was written with encrypt: true' : 'data was not written with encrypt'); return; }
+      ok({ data: JSON.parse(item.text) });
+    });
+  };
+  wx.removeStorage = (o) => {
+    const opt = o || {};
+    log('removeStorage', String(opt.key));
+    return asyncApi('removeStorage', opt, (ok) => { storage.delete(opt.key); ok(); });
+  };
+  wx.getStorageSync = (key) => {
+    log('getStorageSync', String(key));
+    const item = storage.get(key);
+    if (!item || item.encrypted) return '';
+    return JSON.parse(item.text);
+  };
+  wx.setStorageSync = (key, data) => {
+    log('setStorageSync', String(key));
+    const fault = takeFault('setStorageSync');
+    if (fault) throw new Error(fault.errMsg || 'setStorageSync:fail');
+    const text = serialise(data);
+    if (typeof key !== 'string' || key === '' || text === null) throw new Error('setStorageSync:fail parameter error');
+    const over = storageLimitError(key, text, false);
+    if (over) throw new Error('setStorageSync:fail ' + over);
+    storage.set(key, { text: text, encrypted: false });
+  };
+  wx.removeStorageSync = (key) => { log('removeStorageSync', String(key)); storage.delete(key); };
+  wx.getStorageInfoSync = () => {
+    let size = 0;
+    storage.forEach((v, k) => { size += utf8Length(k) + utf8Length(v.text); });
+    return { keys: Array.from(storage.keys()), currentSize: Math.ceil(size / 1024), limitSize: 10240 };
+  };
+
+  wx.request = (o) => {
+    const opt = o || {};
+    const method = String(opt.method || 'GET').toUpperCase();
+    log('request', method + ' ' + opt.url);
+    let aborted = false;
+    asyncApi('request', opt, (ok, fail) => {
+      const m = /^https:\/\/([^/:?#]+)(:\d+)?(\/[^?#]*)?(\?[^#]*)?/.exec(String(opt.url));
+      if (!m) { fail('invalid url', 600009); return; }
+      if (cfg.domains.indexOf(m[1]) < 0) { fail('url not in domain list', 600002); return; }
+      if (activeRequests >= 10) { fail('exceed max task count', 600007); return; }
+      const header = {};
+      Object.keys(opt.header || {}).forEach((k) => { if (k.toLowerCase() !== 'referer') header[k] = String(opt.header[k]); });
+      const contentType = Object.keys(header).filter((k) => k.toLowerCase() === 'content-type').map((k) => header[k])[0] || 'application/json';
+      let body = '';
+      if (typeof opt.data === 'string') body = opt.data;
+      else if (opt.data !== undefined && opt.data !== null) body = /json/.test(contentType) ? JSON.stringify(opt.data) : String(opt.data);
+      const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body };
+      activeRequests += 1;
+      Promise.resolve().then(() => handle(req)).then((res) => {
+        activeRequests -= 1;
+        if (aborted) { fail('abort'); return; }
+        if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
+        const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
+        let data = text;
+        if ((opt.dataType || 'json') === 'json') { try { data = JSON.parse(text); } catch (e) { data = text; } }
+        ok({ statusCode: res.statusCode, data: data, header: Object.assign({ 'Content-Type': 'application/json' }, res.header || {}), cookies: [] });
+      }, (e) => { activeRequests -= 1; fail('backend crashed: ' + e.message, 602001); });
+    }, { noPromise: true });
+    return { abort() { aborted = true; }, onHeadersReceived() {}, offHeadersReceived() {} };
+  };
+
+  if (has('2.20.1')) {
+    wx.getAppBaseInfo = () => ({ SDKVersion: cfg.sdkVersion, version: '8.0.50', language: 'zh_CN', enableDebug: false, host: { env: 'WeChat' }, theme: 'light', fontSizeSetting: 16 });
+  }
+  const componentMin = {
+    'button.open-type.agreePrivacyAuthorization': '2.32.3',
+    'button.open-type.chooseAvatar': '2.21.2',
+    'input.type.nickname': '2.21.2',
+    'setStorage.object.encrypt': '2.21.3',
+  };
+  wx.canIUse = (schema) => {
+    const s = String(schema);
+    if (componentMin[s]) return has(componentMin[s]);
+    return typeof wx[s.split('.')[0]] === 'function';
+  };
+
+  // The in-process backend stand-in: the protocol the SDK expects from the app's server.
+  function defaultBackend(req) {
+    const bearer = /^Bearer (.+)$/.exec(req.header.Authorization || req.header.authorization || '');
+    const session = bearer && sessions.get(bearer[1]);
+    const valid = session && !session.revoked && session.expiresAt > now;
+    if (req.method === 'POST' && req.path === '/auth/login') {
+      let code = null;
+      try { code = JSON.parse(req.body).code; } catch (e) { code = null; }
+      const r = sim.exchangeCode(code);
+      if (r.errcode) return { statusCode: 400, body: { code: r.errcode === 40163 ? 'CODE_USED' : 'INVALID_CODE', message: r.errmsg } };
+      seq += 1;
+      const token = 'tok-' + String(seq).padStart(6, '0') + '-' + r.openid;
+      sessions.set(token, { openid: r.openid, expiresAt: now + cfg.tokenTtlSeconds * 1000, revoked: false });
+      return { statusCode: 200, body: { token: token, expiresIn: cfg.tokenTtlSeconds } };
+    }
+    if (req.method === 'POST' && req.path === '/auth/logout') {
+      if (session) session.revoked = true;
+      return { statusCode: 200, body: { ok: true } };
+    }
+    if (req.path === '/api/me') {
+      if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
+      return { statusCode: 200, body: { openid: session.openid } };
+    }
+    return { statusCode: 404, body: { code: 'NOT_FOUND', message: req.path } };
+  }
+
+  function handle(req) {
+    sim.backendLog.push({ method: req.method, path: req.path, header: req.header, body: req.body });
+    const i = backendFaults.findIndex((f) => !f.path || f.path === req.path);
+    if (i >= 0) return backendFaults.splice(i, 1)[0].response;
+    return (cfg.backend || defaultBackend)(req, sim);
+  }
+
+  const sim = {
+    wx: wx,
+    calls: calls,
+    backendLog: [],
+    config: cfg,
+    now: () => now,
+    advance: (ms) => { now += ms; },
+    /** Runs `fn` inside a tap gesture, as a bindtap handler runs. */
+    tap: (fn) => { tapDepth += 1; try { return fn(); } finally { tapDepth -= 1; } },
+    /** The user taps the `open-type="agreePrivacyAuthorization"` button with this id. */
+    tapAgreeButton: (id) => { tappedAgreeButtons.add(String(id)); },
+    /** The next call of `api` fails with this object (`{errMsg, errno}`). */
+    failNext: (api, failure) => { (faults[api] = faults[api] || []).push(failure); },
+    /** The next backend request (to `path`, or any) gets this answer: `{statusCode, body}` or `{fail: {text, errno}}`. */
+    backendNext: (path, response) => { backendFaults.push({ path: path, response: response }); },
+    count: (api) => calls.filter((c) => c.api === api).length,
+    storageText: (key) => { const i = storage.get(key); return i ? i.text : undefined; },
+    storageItem: (key) => storage.get(key),
+    setStorageRaw: (key, value, encrypted) => { storage.set(key, { text: JSON.stringify(value), encrypted: !!encrypted }); },
+    privacyAgreed: () => privacyAgreed,
+    /** What WeChat's jscode2session answers for a code: `{openid, session_key}` or `{errcode, errmsg}`. */
+    exchangeCode: (code) => {
+      const c = codes.get(code);
+      if (!c || now - c.issuedAt > CODE_TTL) return { errcode: 40029, errmsg: 'invalid code' };
+      if (c.used) return { errcode: 40163, errmsg: 'code been used' };
+      c.used = true;
+      return { openid: cfg.user.openid, session_key: 'never-sent-to-the-client' };
+    },
+    sessionOf: (token) => sessions.get(token),
+    /** Waits until every callback scheduled so far (and those they schedule) has run. */
+    settle: (rounds) => new Promise((resolve) => {
+      let n = rounds || 20;
+      const step = () => { if (--n <= 0) resolve(); else setTimeout(step, 0); };
+      setTimeout(step, 0);
+    }),
+  };
+  return sim;
+}
+
+/** Makes `sim.wx` the global `wx`, keeping one `wx` object identity (the SDK reads it once). */
+export function installWx(sim) {
+  const g = typeof globalThis !== 'undefined' ? globalThis : this;
+  if (!g.wx) g.wx = {};
+  Object.keys(g.wx).forEach((k) => { delete g.wx[k]; });
+  Object.assign(g.wx, sim.wx);
+  return g.wx;
+}

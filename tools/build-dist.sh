@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds dist/: the shim, the CommonJS glue, the optimized .wasm and its .wasm.br.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+crate=wx_auth
+# `cargo rustc --crate-type cdylib` is what makes `lto = true` apply; plain `cargo build`
+# with crate-type ["cdylib", "rlib"] silently skips LTO (toolchain.md §4).
+cargo rustc --quiet --lib --release --target wasm32-unknown-unknown --crate-type cdylib
+wasm-bindgen --target nodejs --no-typescript --out-dir target/bindgen \
+  "target/wasm32-unknown-unknown/release/$crate.wasm"
+rm -rf dist.tmp && mkdir -p dist.tmp
+node tools/wxify.js "target/bindgen/$crate.js" "dist.tmp/$crate.js"
+# -Oz with binaryen 132; the two exported globals wasm-bindgen adds are removed because
+# WXWebAssembly on iOS cannot load a module that exports globals (platform.md §1.1).
+tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --remove-exports --pass-arg=remove-exports@__abort_handler,__instance_terminated \
+  "target/bindgen/${crate}_bg.wasm" -o "dist.tmp/$crate.wasm"
+node -e '
+const z = require("zlib"), fs = require("fs"), f = process.argv[1];
+fs.writeFileSync(f + ".br", z.brotliCompressSync(fs.readFileSync(f), {
+  params: { [z.constants.BROTLI_PARAM_QUALITY]: 11, [z.constants.BROTLI_PARAM_SIZE_HINT]: fs.statSync(f).size } }));
+' "dist.tmp/$crate.wasm"
+cp js-glue/index.js js-glue/text-codec.js js-glue/index.d.ts dist.tmp/
+rm -rf dist && mv dist.tmp dist
