@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup dist demo test test-native test-lint test-wasm-node test-wasm-browser test-dist test-jsc
+.PHONY: setup dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc
 
 setup:
 	@scripts/setup.sh
@@ -17,7 +17,7 @@ dist: setup
 demo: dist
 	@node examples/demo.js
 
-test: setup test-lint test-native test-wasm-node test-wasm-browser dist test-dist test-jsc
+test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -29,12 +29,16 @@ test-lint:
 test-native:
 	cargo test --quiet
 
+# The wx simulator held to the platform notes.
+test-sim:
+	node --test tests/sim/
+
 # The contract cases against the Rust driver, in node and in headless Chromium.
 test-wasm-node:
 	cargo test --target wasm32-unknown-unknown
 
 test-wasm-browser:
-	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --test contract
+	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
 
 # The shipped dist/ in a node realm shaped like a mini-program logic layer.
 test-dist:

@@ -38,6 +38,8 @@ struct RecordV1 {
     state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     token: Option<String>,
+    #[serde(default, rename = "issuedAt", skip_serializing_if = "Option::is_none")]
+    issued_at: Option<u64>,
     #[serde(default, rename = "expiresAt", skip_serializing_if = "Option::is_none")]
     expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,9 +53,13 @@ struct VersionOnly {
 
 /// The text to store for a state, or `None` when the state keeps no record.
 pub fn encode(state: &AuthState) -> Option<String> {
-    let (token, expires_at) = match state.session() {
-        Some(s) => (Some(s.token().into()), Some(s.expires_at())),
-        None => (None, None),
+    let (token, issued_at, expires_at) = match state.session() {
+        Some(s) => (
+            Some(s.token().into()),
+            Some(s.issued_at()),
+            Some(s.expires_at()),
+        ),
+        None => (None, None, None),
     };
     let record = match state {
         AuthState::Anonymous | AuthState::PrivacyAgreed => return None,
@@ -61,6 +67,7 @@ pub fn encode(state: &AuthState) -> Option<String> {
             v: RECORD_VERSION,
             state: state.kind().as_str().into(),
             token,
+            issued_at,
             expires_at,
             profile: state.profile().map(|p| ProfileV1 {
                 nick_name: p.nick_name().into(),
@@ -97,10 +104,12 @@ fn state_of(record: RecordV1) -> Option<AuthState> {
         None => None,
     };
     let kind = StateKind::parse(&record.state)?;
-    let has_session = record.token.is_some() || record.expires_at.is_some();
+    let has_session =
+        record.token.is_some() || record.issued_at.is_some() || record.expires_at.is_some();
     match kind {
         StateKind::LoggedIn => {
-            let session = Session::restore(&record.token?, record.expires_at?).ok()?;
+            let session =
+                Session::restore(&record.token?, record.issued_at?, record.expires_at?).ok()?;
             Some(AuthState::LoggedIn { session, profile })
         }
         _ if has_session => None,
@@ -124,11 +133,11 @@ mod tests {
         let states = [
             AuthState::ProfileGranted { profile: profile() },
             AuthState::LoggedIn {
-                session: Session::restore("tok", 99).unwrap(),
+                session: Session::restore("tok", 9, 99).unwrap(),
                 profile: Some(profile()),
             },
             AuthState::LoggedIn {
-                session: Session::restore("tok", 99).unwrap(),
+                session: Session::restore("tok", 9, 99).unwrap(),
                 profile: None,
             },
             AuthState::LoggedOut { profile: None },
@@ -155,7 +164,9 @@ mod tests {
             r#"{"v":0,"state":"logged-out"}"#,
             r#"{"v":1,"state":"logged-in","token":"t"}"#,
             r#"{"v":1,"state":"logged-in","expiresAt":5}"#,
-            r#"{"v":1,"state":"logged-in","token":"","expiresAt":5}"#,
+            r#"{"v":1,"state":"logged-in","token":"t","expiresAt":5}"#,
+            r#"{"v":1,"state":"logged-in","token":"","issuedAt":1,"expiresAt":5}"#,
+            r#"{"v":1,"state":"logged-in","token":"t","issuedAt":5,"expiresAt":5}"#,
             r#"{"v":1,"state":"logged-out","token":"t","expiresAt":5}"#,
             r#"{"v":1,"state":"profile-granted"}"#,
             r#"{"v":1,"state":"anonymous"}"#,

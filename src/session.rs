@@ -20,9 +20,8 @@ pub const MAX_MARGIN_MS: u64 = 30_000;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     token: String,
+    issued_at: u64,
     expires_at: u64,
-    /// How long before `expires_at` the session counts as expired.
-    margin: u64,
 }
 
 impl Session {
@@ -35,29 +34,34 @@ impl Session {
         if expires_in_secs == 0 || expires_in_secs > MAX_EXPIRES_IN_SECS {
             return Err(AuthError::argument("expiresIn is out of range"));
         }
-        let lifetime = expires_in_secs * 1000;
         Ok(Session {
             token: token.into(),
-            expires_at: issued_at.saturating_add(lifetime),
-            margin: margin_for(lifetime),
+            issued_at,
+            expires_at: issued_at.saturating_add(expires_in_secs * 1000),
         })
     }
 
-    /// A session read back from storage, with its absolute expiry.
-    ///
-    /// The margin is recomputed from what is left, at most [`MAX_MARGIN_MS`].
-    pub fn restore(token: &str, expires_at: u64) -> Result<Session, AuthError> {
+    /// A session read back from storage: its token, when it was issued and when it ends.
+    pub fn restore(token: &str, issued_at: u64, expires_at: u64) -> Result<Session, AuthError> {
         check_token(token)?;
+        if expires_at <= issued_at {
+            return Err(AuthError::argument("the session ends before it begins"));
+        }
         Ok(Session {
             token: token.into(),
+            issued_at,
             expires_at,
-            margin: MAX_MARGIN_MS,
         })
     }
 
     /// The bearer token. Never log it.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// When the login request that created the session was sent (ms since the epoch).
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
     }
 
     /// When the backend's session ends (ms since the epoch).
@@ -67,13 +71,14 @@ impl Session {
 
     /// Whether the session can still be used at `now`, with the safety margin applied.
     pub fn is_fresh(&self, now: u64) -> bool {
-        now.saturating_add(self.margin) < self.expires_at
+        now.saturating_add(self.margin()) < self.expires_at
     }
-}
 
-/// A quarter of the lifetime, capped at [`MAX_MARGIN_MS`], so short sessions are still usable.
-fn margin_for(lifetime_ms: u64) -> u64 {
-    (lifetime_ms / 4).min(MAX_MARGIN_MS)
+    /// How long before the end the session counts as expired: a quarter of its
+    /// lifetime, at most [`MAX_MARGIN_MS`], so short sessions are still usable.
+    pub fn margin(&self) -> u64 {
+        (self.expires_at.saturating_sub(self.issued_at) / 4).min(MAX_MARGIN_MS)
+    }
 }
 
 fn check_token(token: &str) -> Result<(), AuthError> {
@@ -93,6 +98,7 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("token", &"<redacted>")
+            .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
             .finish()
     }
@@ -127,7 +133,8 @@ mod tests {
         assert!(Session::issue("a\nb", 10, 0).is_err());
         assert!(Session::issue("t", 0, 0).is_err());
         assert!(Session::issue("t", MAX_EXPIRES_IN_SECS + 1, 0).is_err());
-        assert!(Session::issue("t", 10, u64::MAX).is_ok());
+        assert!(Session::issue("t", 10, u64::MAX - 1).is_ok());
+        assert!(Session::restore("t", 5, 5).is_err());
     }
 
     #[test]

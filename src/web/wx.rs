@@ -78,6 +78,12 @@ pub async fn login() -> Result<String, WxFailure> {
     get_string(&res, "code").ok_or_else(|| WxFailure::new("login:fail no code in the result", None))
 }
 
+/// `wx.checkSession()`: whether WeChat's `session_key` from the latest `wx.login` is still
+/// valid. It says nothing about the app's own session (peers.md §7.1).
+pub async fn check_session() -> Result<(), WxFailure> {
+    call("checkSession", &object()).await.map(drop)
+}
+
 /// `wx.getPrivacySetting()`: whether the user still has to agree. `Ok(false)` when the
 /// base library has no privacy APIs (below 2.32.3 nothing is gated).
 pub async fn needs_privacy_authorization() -> Result<bool, WxFailure> {

@@ -1,0 +1,293 @@
+//! Property tests of the pure core over random action sequences, run natively.
+//!
+//! A driver-shaped loop applies random operations (privacy, profile, login flights that
+//! succeed, fail or finish late, logout, time passing, 401s, restarts from the stored
+//! record) to a `Machine` and checks after every step:
+//! - never logged-in without a usable token;
+//! - a failed operation leaves the state exactly as it was;
+//! - logout always drops the token, and a flight begun before a logout never commits;
+//! - the stored record always reads back to the state it was written from;
+//! - at most one live flight (one that may still commit) at a time.
+//!
+//! A second group feeds arbitrary text to everything that parses outside input.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use wx_auth::exchange;
+use wx_auth::machine::{Config, Flight, LoginStart, Machine, TokenUse, Transition};
+use wx_auth::profile::{Profile, ProfilePatch};
+use wx_auth::record::{self, Decoded};
+use wx_auth::request::Method;
+use wx_auth::session::Session;
+use wx_auth::state::AuthState;
+use wx_auth::version::BaseVersion;
+use wx_auth::wx_failure::WxFailure;
+
+#[derive(Debug, Clone)]
+enum Action {
+    AgreePrivacy,
+    SetProfile(Option<String>, Option<String>),
+    ProfileFromWx,
+    Login,
+    Request {
+        refused: bool,
+    },
+    /// Settle the oldest pending flight: success with this lifetime, or failure.
+    Settle(Option<u64>),
+    Logout,
+    Advance(u64),
+    Restart,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let text = prop_oneof![
+        Just(String::new()),
+        Just("  ".to_string()),
+        Just("小明".to_string()),
+        Just("wxfile://tmp/a.png".to_string()),
+        "[a-z \u{0}]{0,8}",
+    ];
+    prop_oneof![
+        2 => Just(Action::AgreePrivacy),
+        2 => (proptest::option::of(text.clone()), proptest::option::of(text)).prop_map(|(n, a)| Action::SetProfile(n, a)),
+        1 => Just(Action::ProfileFromWx),
+        3 => Just(Action::Login),
+        3 => any::<bool>().prop_map(|refused| Action::Request { refused }),
+        4 => proptest::option::of(1u64..20_000).prop_map(Action::Settle),
+        2 => Just(Action::Logout),
+        2 => (0u64..30_000_000).prop_map(Action::Advance),
+        1 => Just(Action::Restart),
+    ]
+}
+
+/// The driver's view: pending flights and the time.
+struct World {
+    m: Machine,
+    config: Config,
+    now: u64,
+    pending: Vec<Flight>,
+    tokens: u64,
+}
+
+impl World {
+    fn stored_state_matches(&self) {
+        let state = self.m.state();
+        match record::encode(state) {
+            None => assert!(matches!(
+                state,
+                AuthState::Anonymous | AuthState::PrivacyAgreed
+            )),
+            Some(text) => assert_eq!(
+                record::decode(&text),
+                Decoded::State(state.clone()),
+                "{text}"
+            ),
+        }
+    }
+
+    fn step(&mut self, action: Action) {
+        let before = self.m.state().clone();
+        match action {
+            Action::AgreePrivacy => {
+                self.m.apply(&Transition::PrivacyAgreed).unwrap();
+                assert_ne!(self.m.state(), &AuthState::Anonymous);
+            }
+            Action::SetProfile(nick_name, avatar_url) => {
+                let t = Transition::SetProfile(ProfilePatch {
+                    nick_name,
+                    avatar_url,
+                });
+                let preview = self.m.next_state(&t);
+                match self.m.apply(&t) {
+                    Ok(_) => assert_eq!(Ok(self.m.state().clone()), preview),
+                    Err(_) => assert_eq!(
+                        self.m.state(),
+                        &before,
+                        "a failed setProfile changed the state"
+                    ),
+                }
+            }
+            Action::ProfileFromWx => {
+                let p = Profile::new("微信用户", "https://a/0").unwrap();
+                self.m.apply(&Transition::ProfileFromWx(p.clone())).unwrap();
+                assert_eq!(self.m.state().profile(), Some(&p));
+            }
+            Action::Login => match self.m.begin_login(self.now) {
+                Ok(LoginStart::Begin(f)) => {
+                    assert_eq!(
+                        self.live(),
+                        0,
+                        "a second flight began while one was in progress"
+                    );
+                    self.pending.push(f);
+                }
+                Ok(LoginStart::Join(f)) => assert_eq!(self.pending.last(), Some(&f)),
+                Ok(LoginStart::Current) => {
+                    assert!(self
+                        .m
+                        .state()
+                        .session()
+                        .is_some_and(|s| s.is_fresh(self.now)))
+                }
+                Err(_) => assert_eq!(self.m.state(), &before),
+            },
+            Action::Request { refused } => {
+                let current = self.m.state().session().map(|s| s.token().to_string());
+                let refused_token = if refused { current.clone() } else { None };
+                match self.m.request_token(self.now, refused_token.as_deref()) {
+                    Ok(TokenUse::Send(token)) => assert_eq!(Some(token), current),
+                    Ok(TokenUse::Renew(LoginStart::Begin(f))) => {
+                        assert_eq!(
+                            self.live(),
+                            0,
+                            "a renewal began while a flight was in progress"
+                        );
+                        self.pending.push(f);
+                    }
+                    Ok(TokenUse::Renew(LoginStart::Join(f))) => {
+                        assert_eq!(self.pending.last(), Some(&f))
+                    }
+                    Ok(TokenUse::Renew(LoginStart::Current)) => {
+                        panic!("a renewal cannot be current")
+                    }
+                    Err(_) => assert!(current.is_none()),
+                }
+                assert_eq!(self.m.state(), &before, "a request changed the state");
+            }
+            Action::Settle(outcome) => {
+                if self.pending.is_empty() {
+                    return;
+                }
+                let f = self.pending.remove(0);
+                let stale = self.m.check_flight(f).is_err();
+                if let (Some(secs), false) = (outcome, stale) {
+                    self.tokens += 1;
+                    let session =
+                        Session::issue(&format!("tok{}", self.tokens), secs, self.now).unwrap();
+                    let t = Transition::LoggedIn(session.clone());
+                    self.m.apply(&t).unwrap();
+                    assert_eq!(self.m.state().session(), Some(&session));
+                }
+                if stale || outcome.is_none() {
+                    assert_eq!(
+                        self.m.state(),
+                        &before,
+                        "a failed or stale flight changed the state"
+                    );
+                }
+                self.m.end_flight(f);
+            }
+            Action::Logout => match self.m.begin_logout() {
+                Ok(plan) => {
+                    assert_eq!(plan.revoke.as_deref(), before.session().map(|s| s.token()));
+                    self.m.apply(&Transition::LoggedOut).unwrap();
+                    assert!(self.m.state().session().is_none(), "logout kept a token");
+                    assert_eq!(self.m.state().profile(), before.profile());
+                    for f in &self.pending {
+                        assert!(self.m.check_flight(*f).is_err(), "a flight survived logout");
+                    }
+                }
+                Err(_) => assert_eq!(self.m.state(), &before),
+            },
+            Action::Advance(ms) => self.now += ms,
+            Action::Restart => {
+                let text = record::encode(self.m.state());
+                let restored = Machine::restore(self.config, text.as_deref());
+                let expected = match self.m.state() {
+                    AuthState::PrivacyAgreed => AuthState::Anonymous, // asked of WeChat again at start
+                    other => other.clone(),
+                };
+                assert_eq!(restored.state(), &expected);
+                self.m = restored;
+                self.pending.clear();
+            }
+        }
+        if let AuthState::LoggedIn { session, .. } = self.m.state() {
+            assert!(!session.token().is_empty(), "logged in without a token");
+        }
+        self.stored_state_matches();
+        assert!(self.live() <= 1, "more than one live flight");
+    }
+
+    /// Flights still able to commit (those begun before a logout finish, stale, later).
+    fn live(&self) -> usize {
+        self.pending
+            .iter()
+            .filter(|f| self.m.check_flight(**f).is_ok())
+            .count()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_action_sequences_keep_the_invariants(
+        require_profile in any::<bool>(),
+        actions in proptest::collection::vec(action(), 1..60),
+    ) {
+        let config = Config { require_profile };
+        let mut world = World { m: Machine::new(config), config, now: 1_700_000_000_000, pending: Vec::new(), tokens: 0 };
+        for a in actions {
+            world.step(a);
+        }
+    }
+
+    #[test]
+    fn stored_records_never_panic_and_valid_ones_round_trip(text in ".{0,200}") {
+        if let Decoded::State(state) = record::decode(&text) {
+            let again = record::encode(&state).expect("a decoded state is a stored kind");
+            prop_assert_eq!(record::decode(&again), Decoded::State(state));
+        }
+    }
+
+    #[test]
+    fn json_shaped_records_never_panic(
+        v in prop_oneof![Just("1".to_string()), Just("2".to_string()), "-?[0-9.e]{1,6}"],
+        state in "(logged-in|logged-out|profile-granted|anonymous|x)",
+        token in proptest::option::of("[ -~]{0,10}"),
+        issued in proptest::option::of("-?[0-9.e]{1,25}"),
+        expires in proptest::option::of("-?[0-9.e]{1,25}"),
+    ) {
+        let mut text = format!(r#"{{"v":{v},"state":"{state}""#);
+        if let Some(t) = token { text.push_str(&format!(r#","token":{}"#, serde_json_string(&t))); }
+        if let Some(i) = issued { text.push_str(&format!(r#","issuedAt":{i}"#)); }
+        if let Some(e) = expires { text.push_str(&format!(r#","expiresAt":{e}"#)); }
+        text.push('}');
+        let _ = record::decode(&text);
+    }
+
+    #[test]
+    fn login_replies_never_panic(status in any::<u16>(), body in ".{0,120}", sent_at in any::<u64>()) {
+        let _ = exchange::parse_reply(status, &body, sent_at);
+        let json = format!(r#"{{"token":{},"expiresIn":{}}}"#, serde_json_string(&body), status);
+        if let Ok(s) = exchange::parse_reply(200, &json, sent_at) {
+            prop_assert!(!s.token().is_empty());
+        }
+    }
+
+    #[test]
+    fn wx_failures_and_inputs_never_panic(msg in ".{0,80}", errno in proptest::option::of(any::<i64>()), api in "[a-zA-Z]{0,12}") {
+        let f = WxFailure::new(msg.clone(), errno);
+        let _ = f.kind();
+        let _ = f.is_fail_of(&api);
+        let _ = BaseVersion::parse(&msg);
+        let _ = Method::parse(&msg);
+        let _ = Profile::new(&msg, &api);
+        let _ = exchange::login_body(&msg);
+    }
+}
+
+fn serde_json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
