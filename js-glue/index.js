@@ -9,8 +9,8 @@
 // state machine in src/). Inside a mini-program the module is instantiated with
 // WXWebAssembly.instantiate(path), which takes a package path (.wasm or .wasm.br) and
 // resolves either {instance, module} or the instance itself; no fetch, eval or global
-// WebAssembly is used there. Outside one (node tools and tests) the standard
-// WebAssembly API is used with the file's bytes.
+// WebAssembly is used there. Outside one, the standard WebAssembly API is used: with
+// the file's bytes in node, with fetch in a browser (a .wasm path there).
 var glue = require('./wx_auth.js');
 
 var loaded = null; // the path whose module is loaded or loading, and its promise
@@ -28,7 +28,16 @@ function instantiate(path, imports) {
     if (/\.br$/.test(path)) bytes = nodeRequire(zlibName).brotliDecompressSync(bytes);
     return WebAssembly.instantiate(bytes, imports);
   }
-  return Promise.reject(new Error('wx-auth: no WXWebAssembly in this environment'));
+  if (typeof WebAssembly !== 'undefined' && typeof fetch === 'function') {
+    // A browser (never a mini-program: WXWebAssembly is checked first).
+    return fetch(path).then(function (response) {
+      if (!response.ok) throw new Error('wx-auth: fetching ' + path + ' gave HTTP ' + response.status);
+      return response.arrayBuffer();
+    }).then(function (bytes) {
+      return WebAssembly.instantiate(bytes, imports);
+    });
+  }
+  return Promise.reject(new Error('wx-auth: neither WXWebAssembly nor WebAssembly is available'));
 }
 
 function load(path) {

@@ -1,7 +1,8 @@
 //! The contract cases of `tests/contract/cases.js`, run by wasm-bindgen-test against the
 //! Rust `Auth` directly, under node and (with `WASM_BINDGEN_USE_BROWSER=1`) headless Chromium.
 //!
-//! Each JS case is one test here; `every_js_case_has_a_test` fails when the lists differ.
+//! Each JS case is one test here; `every_js_case_has_a_test` fails when the lists differ
+//! (`node tools/gen-contract-rs.js` rewrites the list).
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Promise, Reflect};
@@ -68,12 +69,15 @@ cases! {
     privacy_only_the_current_page_handler_is_told_the_sdk_keeps_the_one_wx_listener => "privacy: only the current page handler is told; the SDK keeps the one wx listener",
     privacy_resolveprivacy_with_nothing_waiting_or_without_a_buttonid_is_refused => "privacy: resolvePrivacy with nothing waiting or without a buttonId is refused",
     privacy_agreeprivacy_when_already_agreed_resolves_at_once_without_a_prompt => "privacy: agreePrivacy when already agreed resolves at once without a prompt",
+    privacy_a_page_handler_that_registers_itself_again_is_not_called_from_inside_itself => "privacy: a page handler that registers itself again is not called from inside itself",
+    privacy_openprivacycontract_opens_the_guide_and_says_so_where_the_base_library_has_none => "privacy: openPrivacyContract opens the guide, and says so where the base library has none",
     profile_getuserprofile_in_a_tap_grants_the_profile_and_stores_it => "profile: getUserProfile in a tap grants the profile and stores it",
     profile_base_library_2_27_1_gets_the_anonymised_profile => "profile: base library 2.27.1+ gets the anonymised profile",
     profile_getuserprofile_outside_a_tap_is_tap_required_and_changes_nothing => "profile: getUserProfile outside a tap is TAP_REQUIRED and changes nothing",
     profile_a_refused_popup_is_profile_denied => "profile: a refused popup is PROFILE_DENIED",
     profile_a_desc_over_30_characters_is_invalid_argument_and_wx_is_not_called => "profile: a desc over 30 characters is INVALID_ARGUMENT and wx is not called",
     profile_getuserprofile_while_anonymous_asks_for_privacy_first_and_then_grants => "profile: getUserProfile while anonymous asks for privacy first and then grants",
+    profile_declining_the_privacy_prompt_that_getuserprofile_raised_is_privacy_denied => "profile: declining the privacy prompt that getUserProfile raised is PRIVACY_DENIED",
     profile_setprofile_takes_the_avatar_and_nickname_form_and_patches_later => "profile: setProfile takes the avatar and nickname form and patches later",
     profile_setprofile_refuses_anonymous_users_and_bad_fields => "profile: setProfile refuses anonymous users and bad fields",
     login_exchanges_one_wx_login_code_and_stores_the_session => "login: exchanges one wx.login code and stores the session",
@@ -86,6 +90,7 @@ cases! {
     login_a_4xx_from_the_backend_is_login_failed_with_its_status => "login: a 4xx from the backend is LOGIN_FAILED with its status",
     login_a_5xx_or_an_unusable_200_body_is_server => "login: a 5xx or an unusable 200 body is SERVER",
     login_a_storage_failure_is_storage_and_leaves_state_and_storage_as_they_were => "login: a storage failure is STORAGE and leaves state and storage as they were",
+    login_on_an_expired_session_joins_the_renewal_a_request_started => "login: on an expired session joins the renewal a request started",
     request_adds_the_bearer_token_and_returns_statuscode_data_and_header => "request: adds the bearer token and returns statusCode, data and header",
     request_not_logged_in_is_not_logged_in_and_nothing_is_sent => "request: not logged in is NOT_LOGGED_IN and nothing is sent",
     request_bad_options_are_invalid_argument => "request: bad options are INVALID_ARGUMENT",
@@ -97,14 +102,17 @@ cases! {
     logout_drops_the_session_tells_the_backend_and_a_request_is_then_not_logged_in => "logout: drops the session, tells the backend, and a request is then NOT_LOGGED_IN",
     logout_a_login_in_flight_when_logout_began_does_not_log_the_user_in => "logout: a login in flight when logout began does not log the user in",
     logout_the_backend_failing_does_not_stop_the_local_logout => "logout: the backend failing does not stop the local logout",
+    logout_without_a_logouturl_nothing_is_sent_to_the_backend => "logout: without a logoutUrl nothing is sent to the backend",
     logout_sticks_across_a_restart_until_login_is_called_again => "logout: sticks across a restart until login() is called again",
     logout_when_never_logged_in_is_invalid_transition_twice_is_harmless => "logout: when never logged in is INVALID_TRANSITION; twice is harmless",
     logout_a_storage_failure_is_storage_and_the_user_stays_logged_in => "logout: a storage failure is STORAGE and the user stays logged in",
     restart_a_stored_session_comes_back_with_its_expiry_and_profile => "restart: a stored session comes back with its expiry and profile",
     restart_corrupt_or_foreign_data_under_the_key_starts_cleanly_and_is_left_alone => "restart: corrupt or foreign data under the key starts cleanly and is left alone",
+    restart_a_storage_read_that_fails_starts_cleanly => "restart: a storage read that fails starts cleanly",
     restart_a_record_from_a_newer_sdk_is_treated_as_no_session_and_left_untouched => "restart: a record from a newer SDK is treated as no session and left untouched",
     storage_a_custom_storagekey_is_used_and_other_keys_are_left_alone => "storage: a custom storageKey is used and other keys are left alone",
     onchange_runs_after_every_transition_unsubscribing_stops_it_a_throwing_listener_is_contained => "onChange: runs after every transition; unsubscribing stops it; a throwing listener is contained",
+    re_entrancy_a_clock_and_listeners_that_call_back_into_the_sdk_are_safe => "re-entrancy: a clock and listeners that call back into the SDK are safe",
     state_never_carries_the_token => "state: never carries the token",
 }
 

@@ -192,7 +192,9 @@ impl Auth {
     pub fn login(&self) -> Promise {
         let inner = self.inner.clone();
         settle(async move {
-            let start = inner.machine.borrow_mut().begin_login(inner.now())?;
+            // The clock is app code: read it before borrowing the machine.
+            let now = inner.now();
+            let start = inner.machine.borrow_mut().begin_login(now)?;
             inner.await_flight(start).await?;
             Ok(inner.state_value())
         })
@@ -485,10 +487,11 @@ impl Inner {
         let mut refused: Option<String> = None;
         let mut renewed = false;
         loop {
+            let now = self.now();
             let token_use = self
                 .machine
                 .borrow_mut()
-                .request_token(self.now(), refused.as_deref())?;
+                .request_token(now, refused.as_deref())?;
             match token_use {
                 TokenUse::Send(token) => {
                     let response = spec.send(&token).await?;

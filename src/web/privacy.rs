@@ -10,7 +10,7 @@ use super::js::{get_string, object, set};
 use crate::error::AuthError;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -33,6 +33,9 @@ pub struct Prompts {
     /// wx's `resolve` functions, one per pending privacy call.
     pending: RefCell<Vec<Function>>,
     referrer: RefCell<String>,
+    /// Set while the page handler runs, so a handler that registers a handler
+    /// (itself, say) is not called again from inside itself.
+    notifying: Cell<bool>,
 }
 
 impl Prompts {
@@ -55,13 +58,18 @@ impl Prompts {
     }
 
     fn notify(&self) {
+        if self.notifying.get() {
+            return;
+        }
         let handler = self.handler.borrow().clone();
         if let Some(handler) = handler {
             let event = object();
             let referrer = self.referrer.borrow().clone();
             set(&event, "referrer", &JsValue::from_str(&referrer));
+            self.notifying.set(true);
             // A throwing page handler must not break the SDK; the prompt stays pending.
             let _ = handler.call1(&JsValue::UNDEFINED, &event);
+            self.notifying.set(false);
         }
     }
 

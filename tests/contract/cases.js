@@ -173,6 +173,27 @@ export const cases = [
     eq(sim.count('requirePrivacyAuthorize'), 1, 'requirePrivacyAuthorize calls');
   }],
 
+  ['privacy: a page handler that registers itself again is not called from inside itself', async (env) => {
+    const { sim, auth } = await start(env);
+    let calls = 0;
+    const handler = () => {
+      calls += 1;
+      auth.onPrivacyPrompt(handler);
+      if (calls === 1) auth.resolvePrivacy({ agree: false });
+    };
+    auth.onPrivacyPrompt(handler);
+    await rejects(auth.agreePrivacy(), 'PRIVACY_DENIED');
+    eq(calls, 1, 'handler calls');
+  }],
+  ['privacy: openPrivacyContract opens the guide, and says so where the base library has none', async (env) => {
+    const { sim, auth } = await start(env);
+    eq(await auth.openPrivacyContract(), undefined, 'result');
+    eq(sim.count('openPrivacyContract'), 1, 'wx calls');
+    const old = await start(env, { sdkVersion: '2.30.0' });
+    const e = await rejects(old.auth.openPrivacyContract(), 'PRIVACY_DENIED');
+    ok(/^openPrivacyContract:fail/.test(e.errMsg), e.errMsg);
+  }],
+
   ['profile: getUserProfile in a tap grants the profile and stores it', async (env) => {
     const { sim, auth } = await agreed(env, { sdkVersion: '2.27.0' });
     const p = sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
@@ -213,6 +234,13 @@ export const cases = [
     });
     const state = await sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
     eq(state.kind, 'profile-granted', 'state');
+  }],
+  ['profile: declining the privacy prompt that getUserProfile raised is PRIVACY_DENIED', async (env) => {
+    const { sim, auth } = await start(env);
+    auth.onPrivacyPrompt(() => auth.resolvePrivacy({ agree: false }));
+    const e = await rejects(sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' })), 'PRIVACY_DENIED');
+    eq(e.errno, 104, 'errno');
+    eq(auth.state.kind, 'anonymous', 'state');
   }],
   ['profile: setProfile takes the avatar and nickname form and patches later', async (env) => {
     const { sim, auth } = await agreed(env);
@@ -321,6 +349,14 @@ export const cases = [
     eq((await auth.login()).kind, 'logged-in', 'a later login works');
   }],
 
+  ['login: on an expired session joins the renewal a request started', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.advance(7200 * 1000);
+    const [res, state] = await Promise.all([auth.request({ url: ME_URL }), auth.login()]);
+    eq([res.statusCode, state.kind], [200, 'logged-in'], 'results');
+    eq(sim.count('login'), 2, 'wx.login calls (first login + one renewal)');
+  }],
+
   ['request: adds the bearer token and returns statusCode, data and header', async (env) => {
     const { sim, auth } = await loggedIn(env);
     const res = await auth.request({ url: ME_URL, header: { 'X-Trace': '1', authorization: 'Bearer forged' } });
@@ -415,6 +451,12 @@ export const cases = [
     sim.backendNext('/auth/logout', { fail: { text: 'timeout', errno: 5 } });
     eq((await auth.logout()).kind, 'logged-out', 'state');
   }],
+  ['logout: without a logoutUrl nothing is sent to the backend', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { logoutUrl: undefined });
+    await auth.logout();
+    await sim.settle();
+    eq(backendCalls(sim, '/auth/logout').length, 0, 'logout requests');
+  }],
   ['logout: sticks across a restart until login() is called again', async (env) => {
     const { sim, auth } = await loggedIn(env);
     await auth.logout();
@@ -459,6 +501,13 @@ export const cases = [
       eq(sim.storageText(KEY), JSON.stringify(junk), 'data untouched');
     }
   }],
+  ['restart: a storage read that fails starts cleanly', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.failNext('getStorage', { errMsg: 'getStorage:fail system error' });
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+  }],
   ['restart: a record from a newer SDK is treated as no session and left untouched', async (env) => {
     const sim = createWxSim({ needPrivacyAuthorization: false });
     installWx(sim);
@@ -492,6 +541,26 @@ export const cases = [
     await auth.logout();
     eq(seen, ['profile-granted', 'logged-in'], 'kinds seen');
     throws(() => auth.onChange('x'), 'INVALID_ARGUMENT', 'non-function listener');
+  }],
+  ['re-entrancy: a clock and listeners that call back into the SDK are safe', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    let auth = null;
+    const seen = [];
+    const errors = [];
+    const guarded = (fn) => { try { fn(); } catch (e) { errors.push(String(e)); } };
+    const clock = () => { if (auth) guarded(() => seen.push(auth.state.kind)); return sim.now(); };
+    auth = await env.createAuth({ loginUrl: LOGIN_URL, now: clock });
+    auth.onChange((s) => guarded(() => {
+      seen.push('change:' + auth.state.kind);
+      if (s.kind === 'logged-in' && !auth.state.profile) auth.setProfile({ nickName: '小红', avatarUrl: 'wxfile://a.png' });
+    }));
+    await auth.login();
+    await auth.request({ url: ME_URL });
+    eq(errors, [], 'errors thrown inside the callbacks');
+    eq(auth.state.profile, { nickName: '小红', avatarUrl: 'wxfile://a.png' }, 'profile set from a listener');
+    ok(seen.indexOf('change:logged-in') >= 0, 'listener ran: ' + seen.join(','));
+    ok(seen.filter((k) => k === 'privacy-agreed').length > 0, 'the clock read the state');
   }],
   ['state: never carries the token', async (env) => {
     const { sim, auth } = await loggedIn(env);

@@ -56,7 +56,7 @@ function utf8Length(text) {
 export function createWxSim(config) {
   const cfg = Object.assign({
     sdkVersion: '3.3.4',
-    startTime: 1700000000000,
+    startTime: Date.UTC(2026, 10, 21, 9, 0, 0),
     needPrivacyAuthorization: true,
     privacyContractName: '《示例小程序隐私保护指引》',
     // What the user does when WeChat shows its own privacy popup (no listener registered).

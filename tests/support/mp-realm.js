@@ -36,13 +36,27 @@ function createRealm(options) {
   const context = vm.createContext(sandbox, { codeGeneration: { strings: false, wasm: true } });
   const run = (code, filename) => vm.runInContext(code, context, { filename: filename });
   // What the realm must not have, whatever node version builds it.
-  run('delete globalThis.WebAssembly; delete globalThis.TextEncoder; delete globalThis.TextDecoder; ' +
+  run('delete globalThis.TextEncoder; delete globalThis.TextDecoder; ' +
     'delete globalThis.queueMicrotask; delete globalThis.fetch; delete globalThis.structuredClone;', 'realm-setup');
+  if (opts.browser) {
+    // A browser-shaped realm instead: standard WebAssembly and fetch, no WXWebAssembly.
+    sandbox.fetch = function (url) {
+      return run('Promise').resolve().then(() => {
+        const file = path.join(opts.root, String(url).replace(/^\//, ''));
+        if (!fs.existsSync(file)) return { ok: false, status: 404 };
+        const bytes = fs.readFileSync(file);
+        return { ok: true, status: 200, arrayBuffer: () => Promise.resolve(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) };
+      });
+    };
+  } else {
+    run('delete globalThis.WebAssembly;', 'realm-setup');
+  }
   const RealmPromise = run('Promise');
   const instantiated = [];
 
-  sandbox.WXWebAssembly = run('({})');
-  sandbox.WXWebAssembly.instantiate = function (wasmPath, imports) {
+  const wxWebAssembly = run('({})');
+  if (!opts.browser) sandbox.WXWebAssembly = wxWebAssembly;
+  wxWebAssembly.instantiate = function (wasmPath, imports) {
     return new RealmPromise((resolve, reject) => {
       if (typeof wasmPath !== 'string') throw new TypeError('WebAssembly.instantiate: first argument must be a string');
       if (!/\.wasm(\.br)?$/.test(wasmPath)) throw new Error('WXWebAssembly: only .wasm and .wasm.br package paths');
@@ -74,6 +88,7 @@ function createRealm(options) {
 
   return {
     context: context,
+    WXWebAssembly: wxWebAssembly,
     run: run,
     instantiated: instantiated,
     /** `require` as a page in the package root would call it. */
