@@ -5,12 +5,15 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc
+.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc
 
 setup:
 	@scripts/setup.sh
 
-dist: setup
+setup-build:
+	@scripts/setup.sh build
+
+dist: setup-build
 	@tools/build-dist.sh
 	@node tools/sizes.js dist
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need. Idempotent: each step is skipped
-# when its result is already there, so `make demo` and `make test` call it every time.
+# Installs what the build (`setup.sh build`) or the build and the tests (`setup.sh`)
+# need. Idempotent: each step is skipped when its result is already there, so
+# `make demo` and `make test` call it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
-# Debian packages: Chromium + ChromeDriver (browser tests), jsc (JavaScriptCore, iOS-like).
+# Debian packages for the tests: Chromium + ChromeDriver (browser tests) and jsc
+# (JavaScriptCore, the iOS-like runner).
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
-[ -x /usr/bin/jsc ] || missing+=(libjavascriptcoregtk-4.0-bin)
+if [ "${1:-all}" != build ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  [ -x /usr/bin/jsc ] || missing+=(libjavascriptcoregtk-4.0-bin)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -45,24 +45,18 @@ impl Profile {
                 "setProfile needs nickName or avatarUrl",
             ));
         }
-        let nick_name = match (&patch.nick_name, current) {
-            (Some(n), _) => check_nick_name(n)?,
-            (None, Some(p)) => p.nick_name.clone(),
-            (None, None) => {
-                return Err(AuthError::argument(
-                    "the first profile needs a nickName as well as an avatarUrl",
-                ))
-            }
-        };
-        let avatar_url = match (&patch.avatar_url, current) {
-            (Some(a), _) => check_avatar_url(a)?,
-            (None, Some(p)) => p.avatar_url.clone(),
-            (None, None) => {
-                return Err(AuthError::argument(
-                    "the first profile needs an avatarUrl as well as a nickName",
-                ))
-            }
-        };
+        let nick_name = merge(
+            patch.nick_name.as_deref(),
+            current.map(|p| p.nick_name.as_str()),
+            check_nick_name,
+            "the first profile needs a nickName as well as an avatarUrl",
+        )?;
+        let avatar_url = merge(
+            patch.avatar_url.as_deref(),
+            current.map(|p| p.avatar_url.as_str()),
+            check_avatar_url,
+            "the first profile needs an avatarUrl as well as a nickName",
+        )?;
         Ok(Profile {
             nick_name,
             avatar_url,
@@ -77,6 +71,20 @@ impl Profile {
     /// The avatar URL (an https URL from `getUserProfile`, or a file path from `chooseAvatar`).
     pub fn avatar_url(&self) -> &str {
         &self.avatar_url
+    }
+}
+
+/// The new value, checked, else the current one, else an error saying what is missing.
+fn merge(
+    new: Option<&str>,
+    current: Option<&str>,
+    check: fn(&str) -> Result<String, AuthError>,
+    missing: &str,
+) -> Result<String, AuthError> {
+    match (new, current) {
+        (Some(value), _) => check(value),
+        (None, Some(value)) => Ok(value.to_string()),
+        (None, None) => Err(AuthError::argument(missing)),
     }
 }
 

@@ -34,26 +34,31 @@ pub fn get_function(target: &JsValue, key: &str) -> Option<Function> {
     get(target, key).dyn_into::<Function>().ok()
 }
 
-/// Reads an optional string option: absent is `Ok(None)`, another type is an error.
-pub fn opt_string(target: &JsValue, key: &str) -> Result<Option<String>, AuthError> {
+/// Reads an optional option of one type: absent (`undefined`/`null`) is `Ok(None)`, a
+/// value `convert` rejects is an `INVALID_ARGUMENT` error saying `key must be <what>`.
+fn opt<T>(
+    target: &JsValue,
+    key: &str,
+    convert: fn(&JsValue) -> Option<T>,
+    what: &str,
+) -> Result<Option<T>, AuthError> {
     let v = get(target, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.as_string()
+    convert(&v)
         .map(Some)
-        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be a string")))
+        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be {what}")))
 }
 
-/// Reads an optional boolean option: absent is `Ok(None)`, another type is an error.
+/// Reads an optional string option.
+pub fn opt_string(target: &JsValue, key: &str) -> Result<Option<String>, AuthError> {
+    opt(target, key, JsValue::as_string, "a string")
+}
+
+/// Reads an optional boolean option.
 pub fn opt_bool(target: &JsValue, key: &str) -> Result<Option<bool>, AuthError> {
-    let v = get(target, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_bool()
-        .map(Some)
-        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be true or false")))
+    opt(target, key, JsValue::as_bool, "true or false")
 }
 
 /// A whole non-negative number as `u64` (an HTTP status, a time), from a number or numeric string.
