@@ -1,8 +1,9 @@
 // Runs dist/ in JavaScriptCore's `jsc` shell the way a mini-program on iOS does:
 // `jsc --useJIT=false` (WeChat's JSC on iOS has no JIT), no TextEncoder, fetch or
 // queueMicrotask (the shell has none), files loaded as CommonJS with WeChat's define()
-// parameters, `wx` a global, and `WXWebAssembly` with a path-only `instantiate` built on
-// the shell's WebAssembly, which is then hidden from the SDK. Runs every contract case
+// parameters, and `WXWebAssembly` with a path-only `instantiate` built on
+// the shell's WebAssembly, which is then hidden from the SDK; `wx` is passed in as a
+// wrapper parameter and is not on the global object. Runs every contract case
 // of tests/contract/cases.js and prints `N passed, N failed`.
 // Usage: jsc --useJIT=false tests/jsc/harness.js -- <repo root>
 var ROOT = arguments[0];
@@ -42,8 +43,11 @@ g.WXWebAssembly = {
 };
 delete g.WebAssembly;
 
+// `wx` reaches the SDK only as a parameter of the module wrapper, never as a property of
+// the global object: the SDK must find it lexically (platform.md §0, toolchain.md §6).
+var WX = {};
 var DEFINE_PARAMS = 'require, module, exports, window, document, frames, self, location, navigator, localStorage, ' +
-  'history, Caches, screen, alert, confirm, prompt, XMLHttpRequest, WebSocket, Reporter, webkit, WeixinJSCore';
+  'history, Caches, screen, alert, confirm, prompt, XMLHttpRequest, WebSocket, Reporter, webkit, WeixinJSCore, wx';
 var cache = {};
 function dirOf(p) { return p.replace(/\/[^/]*$/, ''); }
 function resolve(from, request) {
@@ -59,13 +63,22 @@ function makeRequire(dir) {
     var module = { exports: {} };
     cache[file] = module;
     var define = (0, eval)('(function (' + DEFINE_PARAMS + ') {\n' + read(file) + '\n})');
-    define.call(module.exports, makeRequire(dirOf(file)), module, module.exports);
+    define.call(module.exports, makeRequire(dirOf(file)), module, module.exports,
+      undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined,
+      undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, WX);
     return module.exports;
   };
 }
 
 (0, eval)(moduleAsScript(read(ROOT + '/tests/sim/wx-sim.js')));
 (0, eval)(moduleAsScript(read(ROOT + '/tests/contract/cases.js')));
+// The cases install each new simulator through installWx: here it fills the one `wx`
+// object the wrapper passes in, and the global object never gets a `wx`.
+installWx = function (sim) {
+  Object.keys(WX).forEach(function (k) { delete WX[k]; });
+  Object.assign(WX, sim.wx);
+  return WX;
+};
 
 var sdk = makeRequire(ROOT)('./dist/index.js');
 var env = {
@@ -77,6 +90,7 @@ var env = {
 var names = caseNames();
 var started = Date.now();
 function next(i) {
+  if (typeof g.wx !== 'undefined') fatal('wx leaked onto the global object');
   if (i >= names.length) {
     print('jsc --useJIT=false: ' + names.length + ' cases in ' + (Date.now() - started) + ' ms');
     print(passes + ' passed, ' + failures + ' failed');
