@@ -8,6 +8,9 @@
 // - `WXWebAssembly.instantiate(path, imports)` takes only a package path ending in
 //   .wasm or .wasm.br, resolves `{instance, module}` (or the bare instance, to test the
 //   other shape), and like iOS refuses modules that export globals.
+// Options: `noFinalizationRegistry: true` deletes FinalizationRegistry from the realm (so
+// wasm-bindgen's automatic cleanup cannot hide a leak); `instances` lists every
+// WebAssembly.Instance made (for reading `exports.memory.buffer.byteLength`).
 // Every object the SDK receives is made inside the realm, because the wasm-bindgen glue
 // tests `instanceof Object` / `instanceof Promise` against the realm's own classes.
 const fs = require('fs');
@@ -38,6 +41,7 @@ function createRealm(options) {
   // What the realm must not have, whatever node version builds it.
   run('delete globalThis.TextEncoder; delete globalThis.TextDecoder; ' +
     'delete globalThis.queueMicrotask; delete globalThis.fetch; delete globalThis.structuredClone;', 'realm-setup');
+  if (opts.noFinalizationRegistry) run('delete globalThis.FinalizationRegistry;', 'realm-setup');
   if (opts.browser) {
     // A browser-shaped realm instead: standard WebAssembly and fetch, no WXWebAssembly.
     sandbox.fetch = function (url) {
@@ -53,6 +57,7 @@ function createRealm(options) {
   }
   const RealmPromise = run('Promise');
   const instantiated = [];
+  const instances = [];
 
   const wxWebAssembly = run('({})');
   if (!opts.browser) sandbox.WXWebAssembly = wxWebAssembly;
@@ -68,6 +73,7 @@ function createRealm(options) {
       if (globals.length) throw new Error('WXWebAssembly (iOS): exported globals are not supported: ' + globals.join(','));
       const instance = new WebAssembly.Instance(module, imports);
       instantiated.push(wasmPath);
+      instances.push(instance);
       resolve(opts.bareInstance ? instance : { instance: instance, module: module });
     });
   };
@@ -91,6 +97,7 @@ function createRealm(options) {
     WXWebAssembly: wxWebAssembly,
     run: run,
     instantiated: instantiated,
+    instances: instances,
     /** `require` as a page in the package root would call it. */
     require: makeRequire(opts.root),
     /** Evaluates an ES module file of tests/ as a script inside the realm. */
