@@ -16,6 +16,8 @@ export interface AuthState {
   profile?: Profile;
   /** In logged-in: when the backend session ends, in ms since the epoch. */
   expiresAt?: number;
+  /** In logged-out: why. 'user' logged out; the session 'expired' or was 'revoked' and the backend refused to renew it. */
+  reason?: 'user' | 'expired' | 'revoked';
 }
 
 /** Every code an `AuthError` can carry. */
@@ -41,6 +43,8 @@ export interface AuthError extends Error {
   errno?: number;
   /** The backend's HTTP status, when the backend caused the error. */
   statusCode?: number;
+  /** Whether the same call may succeed later (a timeout, a busy backend); false when it cannot (a refusal, a bad argument). */
+  transient: boolean;
 }
 
 export interface CreateAuthOptions {
@@ -54,8 +58,18 @@ export interface CreateAuthOptions {
   storageKey?: string;
   /** Whether login needs a profile first. Default false. */
   requireProfile?: boolean;
+  /** The timeout of every wx.request the SDK makes, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** The least time between two wx.login calls, in ms, so a broken backend cannot cause a login loop. Default 10000. */
+  minLoginIntervalMs?: number;
+  /** Retries of a login or renewal that failed for a passing reason (network, 5xx, code2Session -1), each with a fresh wx.login code. */
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Ask wx.checkSession once per launch and renew when WeChat dropped the session_key (for backends that use it). Default false. */
+  checkSession?: boolean;
   /** The clock, in ms since the epoch (for tests). Default Date.now. */
   now?: () => number;
+  /** The timer for waits (for tests with a simulated clock). Default setTimeout. */
+  setTimeout?: (callback: () => void, ms: number) => unknown;
 }
 
 export interface PrivacyPrompt {
@@ -99,6 +113,8 @@ export interface Auth {
   request(options: RequestOptions): Promise<RequestResult>;
   /** Ends the session; stays logged out until login() is called. */
   logout(): Promise<AuthState>;
+  /** Removes the SDK's stored record (only its own key) and starts over from anonymous. */
+  reset(): Promise<AuthState>;
   /** wx.openPrivacyContract. */
   openPrivacyContract(): Promise<void>;
 }

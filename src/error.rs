@@ -68,6 +68,10 @@ pub struct AuthError {
     pub wx: Option<WxFailure>,
     /// The HTTP status behind the error, when the backend caused it.
     pub status: Option<u16>,
+    /// Whether the same call may succeed later unchanged (a timeout, a busy backend);
+    /// false for definitive failures (a refused code, a bad argument). JS sees it as
+    /// `error.transient`.
+    pub transient: bool,
 }
 
 impl AuthError {
@@ -78,17 +82,28 @@ impl AuthError {
             message: message.into(),
             wx: None,
             status: None,
+            transient: false,
         }
     }
 
     /// An error caused by a wx failure; the message says which API failed.
+    ///
+    /// It is transient when the failure is: a timeout, an interrupted request, or a
+    /// network or system failure other than a URL the app may not use.
     pub fn from_wx(code: ErrorCode, failure: WxFailure) -> Self {
         AuthError {
             code,
             message: failure.err_msg.clone(),
+            transient: failure.is_transient(),
             wx: Some(failure),
             status: None,
         }
+    }
+
+    /// The same error, marked transient or not.
+    pub fn with_transient(mut self, transient: bool) -> Self {
+        self.transient = transient;
+        self
     }
 
     /// The same error with an HTTP status attached.

@@ -37,15 +37,38 @@ struct ErrorReply {
     #[serde(default)]
     code: Option<serde_json::Value>,
     #[serde(default)]
+    errcode: Option<serde_json::Value>,
+    #[serde(default)]
     message: Option<String>,
 }
+
+/// Whether a body carries code2Session's "system busy" code, -1.
+fn says_busy(body: &str) -> bool {
+    let Ok(reply) = serde_json::from_str::<ErrorReply>(body) else {
+        return false;
+    };
+    [reply.code, reply.errcode]
+        .iter()
+        .flatten()
+        .any(|v| v.as_i64() == Some(-1) || v.as_str() == Some("-1"))
+}
+
+/// Statuses that mean "busy, try again": a fresh login may succeed later.
+const BUSY_STATUSES: [u16; 4] = [500, 502, 503, 504];
 
 /// The session the backend's answer carries, or the error it means.
 ///
 /// `sent_at` is when the request left, so local expiry is never later than the server's.
 /// 200 with `{token, expiresIn}` is success; 4xx is a refused login (`LOGIN_FAILED`);
-/// 5xx, other statuses and unusable bodies are `SERVER`.
+/// 5xx, other statuses and unusable bodies are `SERVER`. The error is transient for
+/// 500/502/503/504 and for any answer whose body carries code2Session's busy code
+/// `-1` (`{"code": -1}` or `{"errcode": -1}`); every other refusal is definitive.
 pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
+    parse(status, body, sent_at)
+        .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(body)))
+}
+
+fn parse(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
     match status {
         200 => {
             let reply: Reply = serde_json::from_str(body).map_err(|_| {
@@ -136,6 +159,36 @@ mod tests {
             ErrorCode::Server
         );
         assert_eq!(parse_reply(302, "", 0).unwrap_err().code, ErrorCode::Server);
+    }
+
+    #[test]
+    fn busy_answers_are_transient_and_refusals_are_not() {
+        for (status, body) in [
+            (503, "busy"),
+            (500, ""),
+            (502, "<html>"),
+            (504, ""),
+            (200, r#"{"code":-1,"message":"system busy"}"#),
+            (400, r#"{"errcode":-1}"#),
+        ] {
+            assert!(
+                parse_reply(status, body, 0).unwrap_err().transient,
+                "{status} {body}"
+            );
+        }
+        for (status, body) in [
+            (400, r#"{"code":"INVALID_CODE"}"#),
+            (403, ""),
+            (429, ""),
+            (401, ""),
+            (200, "{}"),
+            (501, ""),
+        ] {
+            assert!(
+                !parse_reply(status, body, 0).unwrap_err().transient,
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]

@@ -34,8 +34,10 @@ pub mod machine;
 pub mod profile;
 pub mod record;
 pub mod request;
+pub mod retry;
 pub mod session;
 pub mod state;
+pub mod storage;
 pub mod version;
 pub mod wx_failure;
 

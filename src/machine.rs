@@ -9,18 +9,37 @@
 use crate::error::{AuthError, ErrorCode};
 use crate::profile::{Profile, ProfilePatch};
 use crate::record::{self, Decoded};
+use crate::retry::Backoff;
 use crate::session::Session;
-use crate::state::AuthState;
+use crate::state::{AuthState, LogoutReason};
 use alloc::string::String;
 
 /// Longest `desc` that `getUserProfile` accepts, in characters (platform.md §3).
 pub const MAX_PROFILE_DESC_CHARS: usize = 30;
 
+/// Default floor between two `wx.login` calls, in ms.
+pub const DEFAULT_MIN_LOGIN_INTERVAL_MS: u64 = 10_000;
+
 /// What the app configured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
     /// Whether login needs a profile first (profile-granted), not only the privacy agreement.
     pub require_profile: bool,
+    /// The least time between two `wx.login` calls, so a broken backend cannot spin the
+    /// client into a login loop (WeChat asks for at most about twice the page views a day).
+    pub min_login_interval_ms: u64,
+    /// How a failed login or renewal is retried.
+    pub backoff: Backoff,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            require_profile: false,
+            min_login_interval_ms: DEFAULT_MIN_LOGIN_INTERVAL_MS,
+            backoff: Backoff::default(),
+        }
+    }
 }
 
 /// One login or renewal in progress; stale once a logout has happened since it began.
@@ -28,6 +47,22 @@ pub struct Config {
 pub struct Flight {
     id: u64,
     epoch: u64,
+    /// For a renewal of a logged-in session: the reason to log out with if the backend
+    /// definitively refuses to renew (expired, or revoked after a 401).
+    renews: Option<LogoutReason>,
+}
+
+/// How a stored record was read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restored {
+    /// There was no record.
+    Nothing,
+    /// A record of the current version.
+    Current,
+    /// A record of an older version: the state it means was restored; write it again.
+    Migrated,
+    /// A record from a newer SDK, or one that is not a record: ignored and left as it is.
+    Ignored,
 }
 
 /// What `login()` should do.
@@ -61,8 +96,10 @@ pub enum Transition {
     ProfileFromWx(Profile),
     /// The backend issued a session.
     LoggedIn(Session),
-    /// The user logged out.
-    LoggedOut,
+    /// The session ended: the user logged out, or the backend refused to renew it.
+    LoggedOut(LogoutReason),
+    /// The SDK was reset: back to anonymous, with no record.
+    Reset,
 }
 
 /// What `logout()` does: the state to reach and the token to revoke on the backend.
@@ -77,10 +114,15 @@ pub struct LogoutPlan {
 pub struct Machine {
     state: AuthState,
     config: Config,
-    /// Bumped by every logout; flights that began under an older epoch never commit.
+    /// Bumped by every logout and reset; flights that began under an older epoch never commit.
     epoch: u64,
     flight: Option<Flight>,
     next_flight: u64,
+    /// When `wx.login` was last called.
+    last_login_at: Option<u64>,
+    /// WeChat says the `session_key` behind the session is gone (`wx.checkSession`
+    /// failed): renew before the next use.
+    renew_next: bool,
 }
 
 impl Machine {
@@ -89,15 +131,19 @@ impl Machine {
         Machine::with_state(config, AuthState::Anonymous)
     }
 
-    /// A machine in the state a stored record was written from.
+    /// A machine in the state a stored record was written from, and how it was read.
     ///
     /// No record, a corrupt or foreign one, or one from a newer SDK all start `Anonymous`.
-    pub fn restore(config: Config, stored: Option<&str>) -> Machine {
-        let state = match stored.map(record::decode) {
-            Some(Decoded::State(state)) => state,
-            _ => AuthState::Anonymous,
+    pub fn restore(config: Config, stored: Option<&str>) -> (Machine, Restored) {
+        let (state, how) = match stored.map(record::decode) {
+            None => (AuthState::Anonymous, Restored::Nothing),
+            Some(Decoded::State(state)) => (state, Restored::Current),
+            Some(Decoded::Old(state)) => (state, Restored::Migrated),
+            Some(Decoded::Future(_) | Decoded::Corrupt) => {
+                (AuthState::Anonymous, Restored::Ignored)
+            }
         };
-        Machine::with_state(config, state)
+        (Machine::with_state(config, state), how)
     }
 
     fn with_state(config: Config, state: AuthState) -> Machine {
@@ -107,6 +153,8 @@ impl Machine {
             epoch: 0,
             flight: None,
             next_flight: 0,
+            last_login_at: None,
+            renew_next: false,
         }
     }
 
@@ -141,11 +189,16 @@ impl Machine {
             AuthState::Anonymous => Err(AuthError::transition(
                 "login needs the privacy agreement first (agreePrivacy)",
             )),
-            AuthState::LoggedIn { session, .. } if session.is_fresh(now) => Ok(LoginStart::Current),
+            AuthState::LoggedIn { session, .. } if session.is_fresh(now) && !self.renew_next => {
+                Ok(LoginStart::Current)
+            }
+            AuthState::LoggedIn { .. } => Ok(LoginStart::Begin(
+                self.start_flight(Some(LogoutReason::Expired)),
+            )),
             state if self.config.require_profile && state.profile().is_none() => Err(
                 AuthError::transition("login needs a profile first (requireProfile is set)"),
             ),
-            _ => Ok(LoginStart::Begin(self.start_flight())),
+            _ => Ok(LoginStart::Begin(self.start_flight(None))),
         }
     }
 
@@ -164,28 +217,66 @@ impl Machine {
                 "request needs a logged-in session",
             ));
         };
-        let stale = match refused {
-            Some(token) => token == session.token(),
-            None => !session.is_fresh(now),
+        let why = match refused {
+            Some(token) if token == session.token() => Some(LogoutReason::Revoked),
+            Some(_) => None,
+            None if !session.is_fresh(now) || self.renew_next => Some(LogoutReason::Expired),
+            None => None,
         };
-        if !stale {
+        let Some(why) = why else {
             return Ok(TokenUse::Send(session.token().into()));
-        }
+        };
         let start = match self.flight {
             Some(flight) => LoginStart::Join(flight),
-            None => LoginStart::Begin(self.start_flight()),
+            None => LoginStart::Begin(self.start_flight(Some(why))),
         };
         Ok(TokenUse::Renew(start))
     }
 
-    fn start_flight(&mut self) -> Flight {
+    fn start_flight(&mut self, renews: Option<LogoutReason>) -> Flight {
         self.next_flight = self.next_flight.wrapping_add(1);
         let flight = Flight {
             id: self.next_flight,
             epoch: self.epoch,
+            renews,
         };
         self.flight = Some(flight);
         flight
+    }
+
+    /// How long to wait before `wx.login` may be called at `now` (0: at once), so that
+    /// calls are at least [`Config::min_login_interval_ms`] apart.
+    pub fn login_wait(&self, now: u64) -> u64 {
+        match self.last_login_at {
+            Some(last) => last
+                .saturating_add(self.config.min_login_interval_ms)
+                .saturating_sub(now),
+            None => 0,
+        }
+    }
+
+    /// Records that `wx.login` was called at `now`.
+    pub fn login_called(&mut self, now: u64) {
+        self.last_login_at = Some(now);
+    }
+
+    /// `wx.checkSession` failed: the backend's `session_key` for this user is gone, so the
+    /// session is renewed (with a fresh `wx.login`) before its next use.
+    pub fn session_key_lost(&mut self) {
+        if matches!(self.state, AuthState::LoggedIn { .. }) {
+            self.renew_next = true;
+        }
+    }
+
+    /// What a failed flight means for the state: a renewal that the backend refused for
+    /// good (not a transient failure) ends the session with the flight's reason.
+    pub fn flight_failed(&self, flight: Flight, error: &AuthError) -> Option<Transition> {
+        let reason = flight.renews?;
+        let ended = !error.transient
+            && flight.epoch == self.epoch
+            && matches!(self.state, AuthState::LoggedIn { .. })
+            && matches!(error.code, ErrorCode::LoginFailed | ErrorCode::Server);
+        ended.then_some(Transition::LoggedOut(reason))
     }
 
     /// Whether a flight may still commit: no logout happened since it began.
@@ -215,9 +306,20 @@ impl Machine {
         if revoke.is_none() && !in_flight && !matches!(self.state, AuthState::LoggedOut { .. }) {
             return Err(AuthError::transition("logout needs a login first"));
         }
+        self.cancel_flights();
+        Ok(LogoutPlan { revoke })
+    }
+
+    /// Starts a reset (back to anonymous, record removed): every flight becomes stale.
+    /// Returns the token to revoke, if there was a session.
+    pub fn begin_reset(&mut self) -> Option<String> {
+        self.cancel_flights();
+        self.state.session().map(|s| s.token().into())
+    }
+
+    fn cancel_flights(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
         self.flight = None;
-        Ok(LogoutPlan { revoke })
     }
 
     /// The state a transition would lead to from the current state, or why it is not allowed.
@@ -249,9 +351,11 @@ impl Machine {
                     profile: other.profile().cloned(),
                 },
             },
-            Transition::LoggedOut => AuthState::LoggedOut {
+            Transition::LoggedOut(reason) => AuthState::LoggedOut {
                 profile: state.profile().cloned(),
+                reason: *reason,
             },
+            Transition::Reset => AuthState::Anonymous,
         })
     }
 
@@ -264,6 +368,12 @@ impl Machine {
     pub fn apply(&mut self, transition: &Transition) -> Result<bool, AuthError> {
         let next = self.next_state(transition)?;
         let changed = next != self.state;
+        if matches!(
+            transition,
+            Transition::LoggedIn(_) | Transition::LoggedOut(_) | Transition::Reset
+        ) {
+            self.renew_next = false;
+        }
         self.state = next;
         Ok(changed)
     }
@@ -315,6 +425,7 @@ mod tests {
     fn require_profile_blocks_login_until_a_profile() {
         let mut m = Machine::new(Config {
             require_profile: true,
+            ..Config::default()
         });
         m.apply(&Transition::PrivacyAgreed).unwrap();
         assert_eq!(
@@ -347,7 +458,7 @@ mod tests {
         };
         let plan = m.begin_logout().unwrap();
         assert_eq!(plan.revoke, None);
-        m.apply(&Transition::LoggedOut).unwrap();
+        m.apply(&Transition::LoggedOut(LogoutReason::User)).unwrap();
         assert_eq!(
             m.check_flight(f).unwrap_err().code,
             ErrorCode::InvalidTransition
@@ -366,7 +477,7 @@ mod tests {
         );
         let mut m = logged_in(Config::default());
         assert_eq!(m.begin_logout().unwrap().revoke.as_deref(), Some("t1"));
-        m.apply(&Transition::LoggedOut).unwrap();
+        m.apply(&Transition::LoggedOut(LogoutReason::User)).unwrap();
         assert_eq!(m.state().session(), None);
         assert_eq!(m.state().profile(), Some(&profile()));
         assert_eq!(m.begin_logout().unwrap().revoke, None);
@@ -401,6 +512,86 @@ mod tests {
     }
 
     #[test]
+    fn a_definitive_renewal_failure_ends_the_session_with_its_reason() {
+        let refused = AuthError::new(ErrorCode::LoginFailed, "400").with_status(400);
+        let busy = AuthError::new(ErrorCode::Server, "503").with_transient(true);
+        // Expired session: the renewal is refused for good.
+        let mut m = logged_in(Config::default());
+        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(3_600_000, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(m.flight_failed(f, &busy), None, "transient: stay logged in");
+        let t = m.flight_failed(f, &refused).expect("definitive");
+        assert_eq!(t, Transition::LoggedOut(LogoutReason::Expired));
+        // A 401: the renewal is revoked.
+        let mut m = logged_in(Config::default());
+        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(1, Some("t1")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            m.flight_failed(f, &refused),
+            Some(Transition::LoggedOut(LogoutReason::Revoked))
+        );
+        // A first login that fails changes nothing.
+        let mut m = Machine::new(Config::default());
+        m.apply(&Transition::PrivacyAgreed).unwrap();
+        let LoginStart::Begin(f) = m.begin_login(0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(m.flight_failed(f, &refused), None);
+    }
+
+    #[test]
+    fn wx_login_calls_keep_the_floor_apart() {
+        let mut m = Machine::new(Config {
+            min_login_interval_ms: 10_000,
+            ..Config::default()
+        });
+        assert_eq!(m.login_wait(5), 0);
+        m.login_called(1_000);
+        assert_eq!(m.login_wait(1_000), 10_000);
+        assert_eq!(m.login_wait(8_000), 3_000);
+        assert_eq!(m.login_wait(11_000), 0);
+        assert_eq!(m.login_wait(0), 11_000);
+    }
+
+    #[test]
+    fn a_lost_session_key_renews_before_the_next_use() {
+        let mut m = logged_in(Config::default());
+        m.session_key_lost();
+        assert!(matches!(
+            m.request_token(1, None).unwrap(),
+            TokenUse::Renew(LoginStart::Begin(_))
+        ));
+        let mut m = logged_in(Config::default());
+        m.session_key_lost();
+        let LoginStart::Begin(f) = m.begin_login(1).unwrap() else {
+            panic!()
+        };
+        m.apply(&Transition::LoggedIn(session("t2", 1))).unwrap();
+        m.end_flight(f);
+        assert_eq!(
+            m.request_token(2, None).unwrap(),
+            TokenUse::Send("t2".into())
+        );
+    }
+
+    #[test]
+    fn reset_voids_flights_and_goes_back_to_anonymous() {
+        let mut m = logged_in(Config::default());
+        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(3_600_000, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(m.begin_reset().as_deref(), Some("t1"));
+        assert!(m.check_flight(f).is_err());
+        m.apply(&Transition::Reset).unwrap();
+        assert_eq!(m.state(), &AuthState::Anonymous);
+        assert_eq!(m.record_for(&Transition::Reset).unwrap(), None);
+    }
+
+    #[test]
     fn requests_need_a_session() {
         let mut m = Machine::new(Config::default());
         assert_eq!(
@@ -413,11 +604,13 @@ mod tests {
     fn restore_reads_the_record_and_ignores_junk() {
         let m = logged_in(Config::default());
         let text = record::encode(m.state()).unwrap();
-        let r = Machine::restore(Config::default(), Some(&text));
+        let (r, how) = Machine::restore(Config::default(), Some(&text));
         assert_eq!(r.state(), m.state());
+        assert_eq!(how, Restored::Current);
         for junk in ["", "{", r#"{"v":9}"#, "[1,2]"] {
-            let r = Machine::restore(Config::default(), Some(junk));
+            let (r, how) = Machine::restore(Config::default(), Some(junk));
             assert_eq!(r.state(), &AuthState::Anonymous);
+            assert_eq!(how, Restored::Ignored);
         }
     }
 

@@ -1,23 +1,28 @@
 //! The one stored record: a versioned JSON text under one storage key.
 //!
-//! Version 1 holds the state kind, and the token, expiry and profile where the state
-//! has them. States with nothing to keep (anonymous, privacy-agreed) store no record:
-//! the privacy agreement lives with WeChat and is asked for at start.
+//! Version 2 holds the state kind, and the token, issue time, expiry, profile and
+//! logout reason where the state has them. Version 1 had no logout reason; a v1
+//! record reads as "logged out by the user" and is rewritten as v2. States with
+//! nothing to keep (anonymous, privacy-agreed) store no record: the privacy
+//! agreement lives with WeChat and is asked for at start. Token and expiry live in
+//! the one record, so they are written together or not at all.
 
 use crate::profile::Profile;
 use crate::session::Session;
-use crate::state::{AuthState, StateKind};
+use crate::state::{AuthState, LogoutReason, StateKind};
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
 /// The record version this SDK writes.
-pub const RECORD_VERSION: u64 = 1;
+pub const RECORD_VERSION: u64 = 2;
 
 /// What a stored text turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {
-    /// A record this SDK understands, and the state it was written from.
+    /// A record of the current version, and the state it was written from.
     State(AuthState),
+    /// A record of an older version, migrated to the state it means; write it again.
+    Old(AuthState),
     /// A record from a newer SDK (its version is given); it is left alone and treated as no session.
     Future(u64),
     /// Not a record: unparsable, foreign, or inconsistent (a token without expiry, say).
@@ -32,8 +37,9 @@ struct ProfileV1 {
     avatar_url: String,
 }
 
+/// Versions 1 and 2 share a shape; `reason` is new in 2.
 #[derive(Serialize, Deserialize)]
-struct RecordV1 {
+struct Record {
     v: u64,
     state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +50,8 @@ struct RecordV1 {
     expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     profile: Option<ProfileV1>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -63,7 +71,7 @@ pub fn encode(state: &AuthState) -> Option<String> {
     };
     let record = match state {
         AuthState::Anonymous | AuthState::PrivacyAgreed => return None,
-        _ => RecordV1 {
+        _ => Record {
             v: RECORD_VERSION,
             state: state.kind().as_str().into(),
             token,
@@ -73,6 +81,7 @@ pub fn encode(state: &AuthState) -> Option<String> {
                 nick_name: p.nick_name().into(),
                 avatar_url: p.avatar_url().into(),
             }),
+            reason: state.logout_reason().map(|r| r.as_str().into()),
         },
     };
     serde_json::to_string(&record).ok()
@@ -86,19 +95,20 @@ pub fn decode(text: &str) -> Decoded {
     if v > RECORD_VERSION {
         return Decoded::Future(v);
     }
-    if v != RECORD_VERSION {
+    if v == 0 {
         return Decoded::Corrupt;
     }
-    let Ok(record) = serde_json::from_str::<RecordV1>(text) else {
+    let Ok(record) = serde_json::from_str::<Record>(text) else {
         return Decoded::Corrupt;
     };
     match state_of(record) {
-        Some(state) => Decoded::State(state),
+        Some(state) if v == RECORD_VERSION => Decoded::State(state),
+        Some(state) => Decoded::Old(state),
         None => Decoded::Corrupt,
     }
 }
 
-fn state_of(record: RecordV1) -> Option<AuthState> {
+fn state_of(record: Record) -> Option<AuthState> {
     let profile = match record.profile {
         Some(p) => Some(Profile::new(&p.nick_name, &p.avatar_url).ok()?),
         None => None,
@@ -106,6 +116,19 @@ fn state_of(record: RecordV1) -> Option<AuthState> {
     let kind = StateKind::parse(&record.state)?;
     let has_session =
         record.token.is_some() || record.issued_at.is_some() || record.expires_at.is_some();
+    // v1 had no reason: its logged-out records were all the user's own logout.
+    let reason = match (record.v, record.reason.as_deref()) {
+        (1, None) => LogoutReason::User,
+        (1, Some(_)) => return None,
+        (_, Some(name)) => LogoutReason::parse(name)?,
+        (_, None) => LogoutReason::User,
+    };
+    if record.reason.is_some() && kind != StateKind::LoggedOut {
+        return None;
+    }
+    if record.v > 1 && kind == StateKind::LoggedOut && record.reason.is_none() {
+        return None;
+    }
     match kind {
         StateKind::LoggedIn => {
             let session =
@@ -114,7 +137,7 @@ fn state_of(record: RecordV1) -> Option<AuthState> {
         }
         _ if has_session => None,
         StateKind::ProfileGranted => Some(AuthState::ProfileGranted { profile: profile? }),
-        StateKind::LoggedOut => Some(AuthState::LoggedOut { profile }),
+        StateKind::LoggedOut => Some(AuthState::LoggedOut { profile, reason }),
         // These two are never written; a record claiming them is not ours.
         StateKind::Anonymous | StateKind::PrivacyAgreed => None,
     }
@@ -140,9 +163,17 @@ mod tests {
                 session: Session::restore("tok", 9, 99).unwrap(),
                 profile: None,
             },
-            AuthState::LoggedOut { profile: None },
+            AuthState::LoggedOut {
+                profile: None,
+                reason: LogoutReason::User,
+            },
             AuthState::LoggedOut {
                 profile: Some(profile()),
+                reason: LogoutReason::Revoked,
+            },
+            AuthState::LoggedOut {
+                profile: None,
+                reason: LogoutReason::Expired,
             },
         ];
         for s in states {
@@ -162,16 +193,20 @@ mod tests {
             "\"x\"",
             "{}",
             r#"{"v":0,"state":"logged-out"}"#,
-            r#"{"v":1,"state":"logged-in","token":"t"}"#,
-            r#"{"v":1,"state":"logged-in","expiresAt":5}"#,
-            r#"{"v":1,"state":"logged-in","token":"t","expiresAt":5}"#,
-            r#"{"v":1,"state":"logged-in","token":"","issuedAt":1,"expiresAt":5}"#,
-            r#"{"v":1,"state":"logged-in","token":"t","issuedAt":5,"expiresAt":5}"#,
-            r#"{"v":1,"state":"logged-out","token":"t","expiresAt":5}"#,
-            r#"{"v":1,"state":"profile-granted"}"#,
-            r#"{"v":1,"state":"anonymous"}"#,
-            r#"{"v":1,"state":"hacked"}"#,
-            r#"{"v":1,"state":"logged-out","profile":{"nickName":"","avatarUrl":"x"}}"#,
+            r#"{"v":2,"state":"logged-in","token":"t"}"#,
+            r#"{"v":2,"state":"logged-in","expiresAt":5}"#,
+            r#"{"v":2,"state":"logged-in","token":"t","expiresAt":5}"#,
+            r#"{"v":2,"state":"logged-in","token":"","issuedAt":1,"expiresAt":5}"#,
+            r#"{"v":2,"state":"logged-in","token":"t","issuedAt":5,"expiresAt":5}"#,
+            r#"{"v":2,"state":"logged-in","token":"t","issuedAt":1,"expiresAt":5,"reason":"user"}"#,
+            r#"{"v":2,"state":"logged-out","token":"t","expiresAt":5,"reason":"user"}"#,
+            r#"{"v":2,"state":"logged-out"}"#,
+            r#"{"v":2,"state":"logged-out","reason":"bored"}"#,
+            r#"{"v":1,"state":"logged-out","reason":"user"}"#,
+            r#"{"v":2,"state":"profile-granted"}"#,
+            r#"{"v":2,"state":"anonymous"}"#,
+            r#"{"v":2,"state":"hacked"}"#,
+            r#"{"v":2,"state":"logged-out","reason":"user","profile":{"nickName":"","avatarUrl":"x"}}"#,
             r#"{"v":1.5,"state":"logged-out"}"#,
             r#"{"v":-1,"state":"logged-out"}"#,
         ] {
@@ -180,7 +215,27 @@ mod tests {
     }
 
     #[test]
+    fn version_1_records_migrate_forward() {
+        let out = decode(r#"{"v":1,"state":"logged-out"}"#);
+        assert_eq!(
+            out,
+            Decoded::Old(AuthState::LoggedOut {
+                profile: None,
+                reason: LogoutReason::User
+            })
+        );
+        let v1 = r#"{"v":1,"state":"logged-in","token":"t","issuedAt":1,"expiresAt":9,"profile":{"nickName":"a","avatarUrl":"b"}}"#;
+        let Decoded::Old(state) = decode(v1) else {
+            panic!("v1 logged-in did not migrate")
+        };
+        assert_eq!(state.session().map(|s| s.token()), Some("t"));
+        let again = encode(&state).unwrap();
+        assert!(again.starts_with(r#"{"v":2,"#), "{again}");
+        assert_eq!(decode(&again), Decoded::State(state));
+    }
+
+    #[test]
     fn newer_versions_are_left_alone() {
-        assert_eq!(decode(r#"{"v":2,"anything":true}"#), Decoded::Future(2));
+        assert_eq!(decode(r#"{"v":3,"anything":true}"#), Decoded::Future(3));
     }
 }

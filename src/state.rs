@@ -25,11 +25,46 @@ pub enum AuthState {
         /// The profile, if the user gave one.
         profile: Option<Profile>,
     },
-    /// The user logged out; nothing logs them in again until `login()` is called.
+    /// Logged out; nothing logs the user in again until `login()` is called.
     LoggedOut {
         /// The profile kept from before, so logging in again needs no new profile.
         profile: Option<Profile>,
+        /// Why: the user logged out, or the session ended and could not be renewed.
+        reason: LogoutReason,
     },
+}
+
+/// Why a session ended, as JS sees it in `state.reason`, so a page can say why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogoutReason {
+    /// `"user"`: the user logged out.
+    User,
+    /// `"expired"`: the session expired and the backend refused to renew it.
+    Expired,
+    /// `"revoked"`: the backend refused the session (401) and refused to renew it.
+    Revoked,
+}
+
+impl LogoutReason {
+    /// The reason as JS sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogoutReason::User => "user",
+            LogoutReason::Expired => "expired",
+            LogoutReason::Revoked => "revoked",
+        }
+    }
+
+    /// The reason for a JS name, if it is one of the three.
+    pub fn parse(name: &str) -> Option<LogoutReason> {
+        [
+            LogoutReason::User,
+            LogoutReason::Expired,
+            LogoutReason::Revoked,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
 }
 
 /// The name of a state without its data, as JS sees it in `state.kind`.
@@ -90,9 +125,17 @@ impl AuthState {
         match self {
             AuthState::Anonymous | AuthState::PrivacyAgreed => None,
             AuthState::ProfileGranted { profile } => Some(profile),
-            AuthState::LoggedIn { profile, .. } | AuthState::LoggedOut { profile } => {
+            AuthState::LoggedIn { profile, .. } | AuthState::LoggedOut { profile, .. } => {
                 profile.as_ref()
             }
+        }
+    }
+
+    /// Why the user is logged out, in `LoggedOut`.
+    pub fn logout_reason(&self) -> Option<LogoutReason> {
+        match self {
+            AuthState::LoggedOut { reason, .. } => Some(*reason),
+            _ => None,
         }
     }
 
@@ -116,8 +159,9 @@ impl AuthState {
                 session: session.clone(),
                 profile: Some(profile),
             },
-            AuthState::LoggedOut { .. } => AuthState::LoggedOut {
+            AuthState::LoggedOut { reason, .. } => AuthState::LoggedOut {
                 profile: Some(profile),
+                reason: *reason,
             },
         }
     }

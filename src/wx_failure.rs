@@ -35,6 +35,10 @@ pub enum FailureKind {
     Other,
 }
 
+/// errnos of failures that trying again cannot fix: a URL outside the domain list
+/// (600002) or an invalid URL (600009), from the official errno table (platform.md §7).
+const CONFIG_ERRNOS: [i64; 2] = [600002, 600009];
+
 /// Privacy errnos from the official errno table (PublicErrno) and PrivacyAuthorize.html §5.
 const PRIVACY_ERRNOS: [i64; 6] = [103, 104, 112, 1025, 101100, 101102];
 
@@ -59,6 +63,26 @@ impl WxFailure {
         self.err_msg
             .strip_prefix(api)
             .is_some_and(|rest| rest.starts_with(":fail"))
+    }
+
+    /// Whether trying the same call again later may succeed: timeouts, interruptions and
+    /// other network or system failures are; privacy refusals, user refusals, a missing
+    /// tap and a URL the app may not use are not.
+    pub fn is_transient(&self) -> bool {
+        if self.errno.is_some_and(|e| CONFIG_ERRNOS.contains(&e)) {
+            return false;
+        }
+        let text = self.err_msg.to_ascii_lowercase();
+        if text.contains("domain list")
+            || text.contains("invalid url")
+            || text.contains("not supported")
+        {
+            return false;
+        }
+        matches!(
+            self.kind(),
+            FailureKind::Timeout | FailureKind::Interrupted | FailureKind::Other
+        )
     }
 
     /// What the failure means, from errno first and the text second.
@@ -113,6 +137,30 @@ mod tests {
         assert_eq!(f.kind(), FailureKind::Interrupted);
         let f = WxFailure::new("request:fail", Some(5));
         assert_eq!(f.kind(), FailureKind::Timeout);
+    }
+
+    #[test]
+    fn transient_failures_are_told_from_definitive_ones() {
+        for (text, errno) in [
+            ("request:fail timeout", Some(5)),
+            ("request:fail interrupted", Some(600003)),
+            ("request:fail", None),
+            ("login:fail system error", Some(602001)),
+        ] {
+            assert!(WxFailure::new(text, errno).is_transient(), "{text}");
+        }
+        for (text, errno) in [
+            ("request:fail url not in domain list", Some(600002)),
+            ("request:fail invalid url", None),
+            ("getUserProfile:fail auth deny", None),
+            (
+                "requirePrivacyAuthorize:fail privacy permission is not authorized",
+                Some(104),
+            ),
+            ("login:fail not supported by this base library", None),
+        ] {
+            assert!(!WxFailure::new(text, errno).is_transient(), "{text}");
+        }
     }
 
     #[test]

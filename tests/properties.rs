@@ -13,15 +13,26 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
+use wx_auth::error::{AuthError, ErrorCode};
 use wx_auth::exchange;
-use wx_auth::machine::{Config, Flight, LoginStart, Machine, TokenUse, Transition};
+use wx_auth::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
 use wx_auth::profile::{Profile, ProfilePatch};
 use wx_auth::record::{self, Decoded};
 use wx_auth::request::Method;
 use wx_auth::session::Session;
-use wx_auth::state::AuthState;
+use wx_auth::state::{AuthState, LogoutReason};
 use wx_auth::version::BaseVersion;
 use wx_auth::wx_failure::WxFailure;
+
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    /// The backend issued a session with this lifetime (s).
+    Issued(u64),
+    /// A failure that may pass (network, 503).
+    Transient,
+    /// The backend refused the code for good (4xx).
+    Refused,
+}
 
 #[derive(Debug, Clone)]
 enum Action {
@@ -32,9 +43,11 @@ enum Action {
     Request {
         refused: bool,
     },
-    /// Settle the oldest pending flight: success with this lifetime, or failure.
-    Settle(Option<u64>),
+    /// Settle the oldest pending flight.
+    Settle(Outcome),
     Logout,
+    Reset,
+    SessionKeyLost,
     Advance(u64),
     Restart,
 }
@@ -53,8 +66,14 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::ProfileFromWx),
         3 => Just(Action::Login),
         3 => any::<bool>().prop_map(|refused| Action::Request { refused }),
-        4 => proptest::option::of(1u64..20_000).prop_map(Action::Settle),
+        4 => prop_oneof![
+            3 => (1u64..20_000).prop_map(Outcome::Issued),
+            1 => Just(Outcome::Transient),
+            1 => Just(Outcome::Refused),
+        ].prop_map(Action::Settle),
         2 => Just(Action::Logout),
+        1 => Just(Action::Reset),
+        1 => Just(Action::SessionKeyLost),
         2 => (0u64..30_000_000).prop_map(Action::Advance),
         1 => Just(Action::Restart),
     ]
@@ -160,15 +179,46 @@ impl World {
                 }
                 let f = self.pending.remove(0);
                 let stale = self.m.check_flight(f).is_err();
-                if let (Some(secs), false) = (outcome, stale) {
-                    self.tokens += 1;
-                    let session =
-                        Session::issue(&format!("tok{}", self.tokens), secs, self.now).unwrap();
-                    let t = Transition::LoggedIn(session.clone());
-                    self.m.apply(&t).unwrap();
-                    assert_eq!(self.m.state().session(), Some(&session));
+                let renewal = before.session().is_some();
+                match (outcome, stale) {
+                    (_, true) => {}
+                    (Outcome::Issued(secs), false) => {
+                        self.tokens += 1;
+                        let token = format!("tok{}", self.tokens);
+                        let session = Session::issue(&token, secs, self.now).unwrap();
+                        self.m
+                            .apply(&Transition::LoggedIn(session.clone()))
+                            .unwrap();
+                        assert_eq!(self.m.state().session(), Some(&session));
+                    }
+                    (Outcome::Transient, false) => {
+                        let e = AuthError::new(ErrorCode::Network, "timeout").with_transient(true);
+                        assert_eq!(
+                            self.m.flight_failed(f, &e),
+                            None,
+                            "a transient failure ended the session"
+                        );
+                    }
+                    (Outcome::Refused, false) => {
+                        let e = AuthError::new(ErrorCode::LoginFailed, "refused").with_status(400);
+                        match self.m.flight_failed(f, &e) {
+                            Some(t) => {
+                                assert!(renewal, "only a renewal ends a session");
+                                self.m.apply(&t).unwrap();
+                                let reason = self.m.state().logout_reason();
+                                assert!(matches!(
+                                    reason,
+                                    Some(LogoutReason::Expired | LogoutReason::Revoked)
+                                ));
+                                assert!(self.m.state().session().is_none());
+                            }
+                            None => assert!(!renewal, "a refused renewal kept the session"),
+                        }
+                    }
                 }
-                if stale || outcome.is_none() {
+                let changed_ok = matches!((outcome, stale), (Outcome::Issued(_), false))
+                    || matches!((outcome, stale), (Outcome::Refused, false)) && renewal;
+                if !changed_ok {
                     assert_eq!(
                         self.m.state(),
                         &before,
@@ -180,7 +230,9 @@ impl World {
             Action::Logout => match self.m.begin_logout() {
                 Ok(plan) => {
                     assert_eq!(plan.revoke.as_deref(), before.session().map(|s| s.token()));
-                    self.m.apply(&Transition::LoggedOut).unwrap();
+                    self.m
+                        .apply(&Transition::LoggedOut(LogoutReason::User))
+                        .unwrap();
                     assert!(self.m.state().session().is_none(), "logout kept a token");
                     assert_eq!(self.m.state().profile(), before.profile());
                     for f in &self.pending {
@@ -189,10 +241,38 @@ impl World {
                 }
                 Err(_) => assert_eq!(self.m.state(), &before),
             },
+            Action::Reset => {
+                assert_eq!(
+                    self.m.begin_reset().as_deref(),
+                    before.session().map(|s| s.token())
+                );
+                self.m.apply(&Transition::Reset).unwrap();
+                assert_eq!(self.m.state(), &AuthState::Anonymous);
+                for f in &self.pending {
+                    assert!(self.m.check_flight(*f).is_err(), "a flight survived reset");
+                }
+            }
+            Action::SessionKeyLost => {
+                self.m.session_key_lost();
+                assert_eq!(self.m.state(), &before);
+                if before.session().is_some() {
+                    match self.m.request_token(self.now, None) {
+                        Ok(TokenUse::Renew(LoginStart::Begin(f))) => {
+                            assert_eq!(self.live(), 0);
+                            self.pending.push(f);
+                        }
+                        Ok(TokenUse::Renew(LoginStart::Join(f))) => {
+                            assert_eq!(self.pending.last(), Some(&f))
+                        }
+                        other => panic!("a lost session key must renew first, got {other:?}"),
+                    }
+                }
+            }
             Action::Advance(ms) => self.now += ms,
             Action::Restart => {
                 let text = record::encode(self.m.state());
-                let restored = Machine::restore(self.config, text.as_deref());
+                let (restored, how) = Machine::restore(self.config, text.as_deref());
+                assert!(matches!(how, Restored::Current | Restored::Nothing));
                 let expected = match self.m.state() {
                     AuthState::PrivacyAgreed => AuthState::Anonymous, // asked of WeChat again at start
                     other => other.clone(),
@@ -226,7 +306,7 @@ proptest! {
         require_profile in any::<bool>(),
         actions in proptest::collection::vec(action(), 1..60),
     ) {
-        let config = Config { require_profile };
+        let config = Config { require_profile, ..Config::default() };
         let mut world = World { m: Machine::new(config), config, now: 1_700_000_000_000, pending: Vec::new(), tokens: 0 };
         for a in actions {
             world.step(a);

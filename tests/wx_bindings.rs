@@ -76,14 +76,14 @@ async fn missing_apis_are_reported_not_thrown() {
 async fn storage_reads_tell_missing_text_and_foreign_values_apart() {
     let s = sim("3.3.4");
     assert!(matches!(
-        wx::get_storage("k").await,
+        wx::get_storage("k", false).await,
         Ok(wx::Stored::Missing)
     ));
-    wx::set_storage("k", "hello").await.expect("set");
-    assert!(matches!(wx::get_storage("k").await, Ok(wx::Stored::Text(t)) if t == "hello"));
+    wx::set_storage("k", "hello", false).await.expect("set");
+    assert!(matches!(wx::get_storage("k", false).await, Ok(wx::Stored::Text(t)) if t == "hello"));
     s.set_storage_raw("k", &Object::new().into(), false);
     assert!(matches!(
-        wx::get_storage("k").await,
+        wx::get_storage("k", false).await,
         Ok(wx::Stored::Foreign)
     ));
     wx::remove_storage("k").await.expect("remove");
@@ -94,8 +94,20 @@ async fn storage_reads_tell_missing_text_and_foreign_values_apart() {
         "setStorage",
         &failure("setStorage:fail exceed storage max size 10MB", None),
     );
-    let f = wx::set_storage("k", "x").await.expect_err("quota");
+    let f = wx::set_storage("k", "x", false).await.expect_err("quota");
     assert!(f.is_fail_of("setStorage"));
+}
+
+#[wasm_bindgen_test]
+async fn encrypted_storage_is_read_back_only_encrypted() {
+    let _s = sim("3.3.4");
+    wx::set_storage("k", "secret", true).await.expect("set");
+    assert!(matches!(wx::get_storage("k", true).await, Ok(wx::Stored::Text(t)) if t == "secret"));
+    let f = wx::get_storage("k", false).await.err();
+    assert!(
+        f.is_some(),
+        "a plain read of encrypted data must not succeed"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -6,10 +6,13 @@ use super::privacy::{Answer, Prompts};
 use super::wx::{self, Request, Response, Stored};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
-use crate::machine::{Config, Flight, LoginStart, Machine, TokenUse, Transition};
+use crate::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
 use crate::profile::ProfilePatch;
-use crate::record;
+use crate::record::{self, Decoded};
 use crate::request::Method;
+use crate::retry::Backoff;
+use crate::state::{AuthState, LogoutReason};
+use crate::storage::StoragePlan;
 use crate::wx_failure::{FailureKind, WxFailure};
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -21,6 +24,8 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
 /// The storage key used when the app gives none.
 pub const DEFAULT_STORAGE_KEY: &str = "wx-auth:session";
+/// How long `wx.request` waits for the backend when the app does not say, in ms.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 type Res<T> = Result<T, AuthError>;
 
@@ -31,6 +36,12 @@ struct Options {
     storage_key: String,
     /// A clock for tests (`() => ms`); `Date.now` otherwise.
     clock: Option<Function>,
+    /// A `setTimeout` for tests (a simulated clock's); the engine's otherwise.
+    timer: Option<Function>,
+    /// The `timeout` of every `wx.request`, in ms.
+    timeout_ms: u64,
+    /// Whether to ask `wx.checkSession` once per launch (for backends that use `session_key`).
+    check_session: bool,
 }
 
 impl Options {
@@ -48,20 +59,54 @@ impl Options {
             None => DEFAULT_STORAGE_KEY.into(),
         };
         let require_profile = js::opt_bool(value, "requireProfile")?.unwrap_or(false);
-        let clock = match get(value, "now") {
-            v if v.is_undefined() || v.is_null() => None,
-            v => Some(
-                v.dyn_into::<Function>()
-                    .map_err(|_| AuthError::argument("now must be a function returning ms"))?,
-            ),
+        let defaults = Config::default();
+        let retry = get(value, "retry");
+        if !(retry.is_undefined() || retry.is_null() || retry.is_object()) {
+            return Err(AuthError::argument(
+                "retry must be {attempts?, baseDelayMs?, maxDelayMs?}",
+            ));
+        }
+        let attempts = js::opt_ms(&retry, "attempts")?
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .unwrap_or(defaults.backoff.attempts);
+        if attempts == 0 {
+            return Err(AuthError::argument("retry.attempts must be at least 1"));
+        }
+        let backoff = Backoff {
+            attempts,
+            base_ms: js::opt_ms(&retry, "baseDelayMs")?.unwrap_or(defaults.backoff.base_ms),
+            max_ms: js::opt_ms(&retry, "maxDelayMs")?.unwrap_or(defaults.backoff.max_ms),
         };
+        let config = Config {
+            require_profile,
+            min_login_interval_ms: js::opt_ms(value, "minLoginIntervalMs")?
+                .unwrap_or(defaults.min_login_interval_ms),
+            backoff,
+        };
+        let timeout_ms = js::opt_ms(value, "timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if timeout_ms == 0 {
+            return Err(AuthError::argument("timeoutMs must be at least 1"));
+        }
         let options = Options {
             login_url,
             logout_url,
             storage_key,
-            clock,
+            clock: opt_function(value, "now")?,
+            timer: opt_function(value, "setTimeout")?,
+            timeout_ms,
+            check_session: js::opt_bool(value, "checkSession")?.unwrap_or(false),
         };
-        Ok((options, Config { require_profile }))
+        Ok((options, config))
+    }
+}
+
+fn opt_function(value: &JsValue, key: &str) -> Res<Option<Function>> {
+    match get(value, key) {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v => v
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| AuthError::argument(alloc::format!("{key} must be a function"))),
     }
 }
 
@@ -77,6 +122,7 @@ struct Running {
 struct Inner {
     machine: RefCell<Machine>,
     options: Options,
+    plan: StoragePlan,
     listeners: RefCell<Vec<(u32, Function)>>,
     next_listener: Cell<u32>,
     running: RefCell<Option<Running>>,
@@ -212,6 +258,14 @@ impl Auth {
         settle(async move { inner.logout().await })
     }
 
+    /// Removes the SDK's stored record and goes back to anonymous (then privacy-agreed if
+    /// WeChat says no agreement is needed); the session is revoked on the backend (best
+    /// effort). The app's other storage is left alone.
+    pub fn reset(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move { inner.reset().await })
+    }
+
     /// Opens the privacy guide page (`wx.openPrivacyContract`).
     #[wasm_bindgen(js_name = openPrivacyContract)]
     pub fn open_privacy_contract(&self) -> Promise {
@@ -228,16 +282,14 @@ impl Auth {
     /// Creates the SDK object; see `Auth.create`.
     pub async fn create(options: &JsValue) -> Res<Auth> {
         let (options, config) = Options::parse(options)?;
+        let plan = StoragePlan::for_base(wx::base_version());
         // A record that cannot be read, is foreign or is corrupt starts the SDK cleanly.
-        let stored = match wx::get_storage(&options.storage_key).await {
-            Ok(Stored::Text(text)) => Some(text),
-            Ok(Stored::Foreign) => Some(String::new()),
-            Ok(Stored::Missing) | Err(_) => None,
-        };
-        let machine = Machine::restore(config, stored.as_deref());
+        let (stored, in_preferred_mode) = read_record(&options.storage_key, plan).await;
+        let (machine, restored) = Machine::restore(config, stored.as_deref());
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
             options,
+            plan,
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             running: RefCell::new(None),
@@ -253,12 +305,52 @@ impl Auth {
         // wx keeps the listener for the life of the page, so the closure lives as long.
         wx::on_need_privacy_authorization(listener.as_ref().unchecked_ref());
         listener.forget();
+        // An older record version, or one in the other storage mode: write it again now.
+        if restored == Restored::Migrated || (restored == Restored::Current && !in_preferred_mode) {
+            let text = record::encode(inner.machine.borrow().state());
+            let _ = inner.write(text).await;
+        }
+        let logged_in = inner.machine.borrow().state().session().is_some();
+        if inner.options.check_session && logged_in {
+            // Only a failure means something: WeChat dropped the session_key, so the next
+            // use renews. Success says nothing about the app's own session.
+            if wx::check_session().await.is_err() {
+                inner.machine.borrow_mut().session_key_lost();
+            }
+        }
         inner.refresh_privacy().await;
         Ok(Auth { inner })
     }
 }
 
+/// The stored text, trying each storage mode of the plan, preferred first; and whether
+/// it came from the preferred mode. Text that is no record in one mode does not stop
+/// the other from being tried; with no record anywhere, the first junk found is
+/// returned (so it is reported and left alone) or nothing.
+async fn read_record(key: &str, plan: StoragePlan) -> (Option<String>, bool) {
+    let mut junk = None;
+    for (i, &encrypt) in plan.read_modes().iter().enumerate() {
+        match wx::get_storage(key, encrypt).await {
+            Ok(Stored::Text(text)) if record::decode(&text) != Decoded::Corrupt => {
+                return (Some(text), i == 0);
+            }
+            Ok(Stored::Text(text)) => {
+                junk.get_or_insert(text);
+            }
+            Ok(Stored::Foreign) => {
+                junk.get_or_insert(String::new());
+            }
+            Ok(Stored::Missing) | Err(_) => {}
+        }
+    }
+    (junk, true)
+}
+
 impl Inner {
+    async fn sleep(&self, ms: u64) {
+        let _ = wx::sleep(ms, self.options.timer.as_ref()).await;
+    }
+
     fn now(&self) -> u64 {
         let ms = match &self.options.clock {
             Some(clock) => clock
@@ -293,10 +385,7 @@ impl Inner {
 
     /// Moves anonymous to privacy-agreed when wx says no agreement is needed (or has no privacy APIs).
     async fn refresh_privacy(&self) {
-        if !matches!(
-            self.machine.borrow().state(),
-            crate::state::AuthState::Anonymous
-        ) {
+        if !matches!(self.machine.borrow().state(), AuthState::Anonymous) {
             return;
         }
         if let Ok(false) = wx::needs_privacy_authorization().await {
@@ -315,10 +404,11 @@ impl Inner {
     async fn write(&self, text: Option<String>) -> Res<()> {
         let key = &self.options.storage_key;
         let result = match text {
-            Some(text) => wx::set_storage(key, &text).await,
+            Some(text) => wx::set_storage(key, &text, self.plan.encrypt).await,
             None => wx::remove_storage(key).await,
         };
-        result.map_err(|f| AuthError::from_wx(ErrorCode::Storage, f))
+        // Never transient: trying the same write again at once will not make room.
+        result.map_err(|f| AuthError::from_wx(ErrorCode::Storage, f).with_transient(false))
     }
 
     /// Writes the record for a transition, then applies it: a failed write changes nothing.
@@ -439,6 +529,13 @@ impl Inner {
         let result = running.result.clone();
         spawn_local(async move {
             let outcome = inner.run_flight(flight).await;
+            if let Err(error) = &outcome {
+                // A renewal the backend refused for good ends the session, with its reason.
+                let ended = inner.machine.borrow().flight_failed(flight, error);
+                if let Some(transition) = ended {
+                    let _ = inner.commit(transition, Some(flight)).await;
+                }
+            }
             *result.borrow_mut() = Some(outcome);
             inner.machine.borrow_mut().end_flight(flight);
             let mut slot = inner.running.borrow_mut();
@@ -453,8 +550,39 @@ impl Inner {
         running
     }
 
-    /// `wx.login` → `POST loginUrl {code}` → store the session → logged-in.
+    /// Login attempts until one succeeds, fails for good or the attempts run out; the
+    /// first waits out the floor since the previous `wx.login`, each later one the backoff.
     async fn run_flight(&self, flight: Flight) -> Res<()> {
+        let now = self.now();
+        let wait = self.machine.borrow().login_wait(now);
+        if wait > 0 {
+            self.sleep(wait).await;
+        }
+        let backoff = self.machine.borrow().config().backoff;
+        let mut failures = 0;
+        loop {
+            let error = match self.attempt(flight).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.transient => e,
+                Err(e) => return Err(e),
+            };
+            debug_assert!(matches!(
+                error.code,
+                ErrorCode::LoginFailed | ErrorCode::Network | ErrorCode::Server
+            ));
+            failures += 1;
+            match backoff.delay(failures, js_sys::Math::random()) {
+                Some(delay) => self.sleep(delay).await,
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt: a fresh `wx.login` code → `POST loginUrl {code}` → store the session.
+    async fn attempt(&self, flight: Flight) -> Res<()> {
+        self.machine.borrow().check_flight(flight)?;
+        let now = self.now();
+        self.machine.borrow_mut().login_called(now);
         let code = wx::login()
             .await
             .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
@@ -474,6 +602,7 @@ impl Inner {
             data: JsValue::from_str(&body),
             header,
             data_type: "text",
+            timeout_ms: self.options.timeout_ms,
         })
         .await
         .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))?;
@@ -494,7 +623,7 @@ impl Inner {
                 .request_token(now, refused.as_deref())?;
             match token_use {
                 TokenUse::Send(token) => {
-                    let response = spec.send(&token).await?;
+                    let response = spec.send(&token, self.options.timeout_ms).await?;
                     if response.status == 401 && refused.is_none() && !renewed {
                         refused = Some(token);
                         continue;
@@ -509,13 +638,21 @@ impl Inner {
                 }
                 TokenUse::Renew(start) => {
                     renewed = true;
-                    self.await_flight(start).await.map_err(|e| match e.code {
-                        // A logout while renewing: the request has no session any more.
-                        ErrorCode::InvalidTransition => {
-                            AuthError::new(ErrorCode::NotLoggedIn, e.message)
-                        }
-                        _ => e,
-                    })?;
+                    if let Err(e) = self.await_flight(start).await {
+                        // A logout while renewing, or a renewal refused for good: the
+                        // request has no session any more.
+                        let ended = self.machine.borrow().state().logout_reason();
+                        return Err(match (ended, e.code) {
+                            (Some(reason), _) => AuthError::new(
+                                ErrorCode::NotLoggedIn,
+                                alloc::format!("the session ended ({})", reason.as_str()),
+                            ),
+                            (None, ErrorCode::InvalidTransition) => {
+                                AuthError::new(ErrorCode::NotLoggedIn, e.message)
+                            }
+                            (None, _) => e,
+                        });
+                    }
                 }
             }
         }
@@ -524,21 +661,38 @@ impl Inner {
     async fn logout(&self) -> Res<JsValue> {
         let plan = self.machine.borrow_mut().begin_logout()?;
         *self.running.borrow_mut() = None;
-        self.commit(Transition::LoggedOut, None).await?;
-        if let (Some(url), Some(token)) = (&self.options.logout_url, plan.revoke) {
-            let call = wx::request(Request {
-                url,
-                method: "POST",
-                data: JsValue::UNDEFINED,
-                header: bearer_header(&JsValue::UNDEFINED, &token),
-                data_type: "text",
-            });
-            // Best effort: the local logout has happened whatever the backend says.
-            spawn_local(async move {
-                let _ = call.await;
-            });
-        }
+        self.commit(Transition::LoggedOut(LogoutReason::User), None)
+            .await?;
+        self.revoke(plan.revoke);
         Ok(self.state_value())
+    }
+
+    async fn reset(&self) -> Res<JsValue> {
+        let revoke = self.machine.borrow_mut().begin_reset();
+        *self.running.borrow_mut() = None;
+        self.commit(Transition::Reset, None).await?;
+        self.revoke(revoke);
+        self.refresh_privacy().await;
+        Ok(self.state_value())
+    }
+
+    /// Tells the backend the session is over (best effort: the local logout has
+    /// happened whatever it answers).
+    fn revoke(&self, token: Option<String>) {
+        let (Some(url), Some(token)) = (&self.options.logout_url, token) else {
+            return;
+        };
+        let call = wx::request(Request {
+            url,
+            method: "POST",
+            data: JsValue::UNDEFINED,
+            header: bearer_header(&JsValue::UNDEFINED, &token),
+            data_type: "text",
+            timeout_ms: self.options.timeout_ms,
+        });
+        spawn_local(async move {
+            let _ = call.await;
+        });
     }
 }
 
@@ -576,13 +730,14 @@ impl RequestSpec {
         })
     }
 
-    async fn send(&self, token: &str) -> Res<Response> {
+    async fn send(&self, token: &str, timeout_ms: u64) -> Res<Response> {
         wx::request(Request {
             url: &self.url,
             method: self.method.as_str(),
             data: self.data.clone(),
             header: bearer_header(&self.header, token),
             data_type: "json",
+            timeout_ms,
         })
         .await
         .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))

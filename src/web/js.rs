@@ -61,6 +61,16 @@ pub fn opt_bool(target: &JsValue, key: &str) -> Result<Option<bool>, AuthError> 
     opt(target, key, JsValue::as_bool, "true or false")
 }
 
+/// Reads an optional whole number of milliseconds (a number, 0 or more).
+pub fn opt_ms(target: &JsValue, key: &str) -> Result<Option<u64>, AuthError> {
+    opt(
+        target,
+        key,
+        |v| v.as_f64().and_then(|_| as_u64(v)),
+        "a whole number of milliseconds, 0 or more",
+    )
+}
+
 /// A whole non-negative number as `u64` (an HTTP status, a time), from a number or numeric string.
 ///
 /// Old Android clients sent `statusCode` as a string (platform.md §7).
@@ -88,10 +98,11 @@ pub fn error_value(err: &AuthError) -> JsValue {
     if let Some(status) = err.status {
         set(obj, "statusCode", &JsValue::from_f64(f64::from(status)));
     }
+    set(obj, "transient", &JsValue::from_bool(err.transient));
     e.into()
 }
 
-/// The JS view of a state: `{kind, profile?: {nickName, avatarUrl}, expiresAt?}`.
+/// The JS view of a state: `{kind, profile?: {nickName, avatarUrl}, expiresAt?, reason?}`.
 ///
 /// The token is never part of it.
 pub fn state_value(state: &AuthState) -> JsValue {
@@ -105,6 +116,9 @@ pub fn state_value(state: &AuthState) -> JsValue {
     }
     if let Some(s) = state.session() {
         set(&obj, "expiresAt", &JsValue::from_f64(s.expires_at() as f64));
+    }
+    if let Some(reason) = state.logout_reason() {
+        set(&obj, "reason", &JsValue::from_str(reason.as_str()));
     }
     obj.into()
 }

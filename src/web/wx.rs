@@ -22,6 +22,27 @@ extern "C" {
     /// The mini-program's `wx`, read lexically (`typeof wx === 'undefined' ? undefined : wx`).
     #[wasm_bindgen(thread_local_v2, js_name = wx)]
     static WX: Option<Object>;
+
+    /// The engine's `setTimeout`, read lexically like `wx`.
+    #[wasm_bindgen(catch, js_name = setTimeout)]
+    fn global_set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
+}
+
+/// Resolves after `ms` milliseconds, through `timer` (a `setTimeout`-shaped function
+/// the app passed, for tests) or the engine's own `setTimeout`. Without either it
+/// resolves at once rather than never.
+pub fn sleep(ms: u64, timer: Option<&Function>) -> JsFuture {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let ms = JsValue::from_f64(ms as f64);
+        let started = match timer {
+            Some(timer) => timer.call2(&JsValue::UNDEFINED, &resolve, &ms).is_ok(),
+            None => global_set_timeout(&resolve, ms.as_f64().unwrap_or(0.0)).is_ok(),
+        };
+        if !started {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    JsFuture::from(promise)
 }
 
 fn wx() -> Option<Object> {
@@ -148,6 +169,8 @@ pub struct Request<'a> {
     pub header: Object,
     /// `"text"` to get the raw body, `"json"` to have wx parse it.
     pub data_type: &'a str,
+    /// How long wx waits for the answer, in ms (`timeout`).
+    pub timeout_ms: u64,
 }
 
 /// What `wx.request` answered (it succeeds for every HTTP status).
@@ -170,6 +193,11 @@ pub fn request(req: Request<'_>) -> impl Future<Output = Result<Response, WxFail
     }
     set(&options, "header", &req.header);
     set(&options, "dataType", &JsValue::from_str(req.data_type));
+    set(
+        &options,
+        "timeout",
+        &JsValue::from_f64(req.timeout_ms as f64),
+    );
     let call = call("request", &options);
     async move {
         let res = call.await?;
@@ -194,10 +222,13 @@ pub enum Stored {
     Foreign,
 }
 
-/// `wx.getStorage({key})`.
-pub async fn get_storage(key: &str) -> Result<Stored, WxFailure> {
+/// `wx.getStorage({key, encrypt})`.
+pub async fn get_storage(key: &str, encrypt: bool) -> Result<Stored, WxFailure> {
     let options = object();
     set(&options, "key", &JsValue::from_str(key));
+    if encrypt {
+        set(&options, "encrypt", &JsValue::TRUE);
+    }
     match call("getStorage", &options).await {
         Ok(res) => {
             let data = get(&res, "data");
@@ -212,11 +243,14 @@ pub async fn get_storage(key: &str) -> Result<Stored, WxFailure> {
     }
 }
 
-/// `wx.setStorage({key, data})`.
-pub async fn set_storage(key: &str, text: &str) -> Result<(), WxFailure> {
+/// `wx.setStorage({key, data, encrypt})`.
+pub async fn set_storage(key: &str, text: &str, encrypt: bool) -> Result<(), WxFailure> {
     let options = object();
     set(&options, "key", &JsValue::from_str(key));
     set(&options, "data", &JsValue::from_str(text));
+    if encrypt {
+        set(&options, "encrypt", &JsValue::TRUE);
+    }
     call("setStorage", &options).await.map(drop)
 }
 

@@ -51,7 +51,7 @@ function stored(sim) {
 async function start(env, simConfig, options) {
   const sim = createWxSim(simConfig);
   installWx(sim);
-  const auth = await env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now }, options || {}));
+  const auth = await env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now, setTimeout: sim.setTimeout }, options || {}));
   return { sim, auth };
 }
 // A user who agreed to privacy already (needAuthorization false).
@@ -65,7 +65,7 @@ async function loggedIn(env, extra, options) {
 }
 // Restarts the SDK on the same phone: same storage, same WeChat state.
 function restart(env, sim, options) {
-  return env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now }, options || {}));
+  return env.createAuth(Object.assign({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, now: sim.now, setTimeout: sim.setTimeout }, options || {}));
 }
 function backendCalls(sim, path) {
   return sim.backendLog.filter((r) => r.path === path);
@@ -274,7 +274,7 @@ export const cases = [
     eq(JSON.parse(req[0].body), { code: 'code-000001' }, 'body');
     ok(/json/.test(req[0].header['content-type']), 'content-type');
     const rec = stored(sim);
-    eq([rec.v, rec.state, rec.expiresAt], [1, 'logged-in', t0 + 7200 * 1000], 'stored record');
+    eq([rec.v, rec.state, rec.issuedAt, rec.expiresAt], [2, 'logged-in', t0, t0 + 7200 * 1000], 'stored record');
     ok(/^tok-/.test(rec.token), 'stored token');
   }],
   ['login: concurrent calls share one wx.login and one exchange', async (env) => {
@@ -304,7 +304,7 @@ export const cases = [
     eq(sim.count('login'), 1, 'wx.login calls');
   }],
   ['login: a wx.login failure is LOGIN_FAILED with errMsg and errno; nothing changes', async (env) => {
-    const { sim, auth } = await agreed(env);
+    const { sim, auth } = await agreed(env, {}, { retry: { attempts: 1 } });
     sim.failNext('login', { errMsg: 'login:fail timeout', errno: 5 });
     const e = await rejects(auth.login(), 'LOGIN_FAILED');
     eq([e.errMsg, e.errno], ['login:fail timeout', 5], 'wx cause');
@@ -326,7 +326,7 @@ export const cases = [
     ok(/INVALID_CODE/.test(e.message), 'message names the backend code: ' + e.message);
   }],
   ['login: a 5xx or an unusable 200 body is SERVER', async (env) => {
-    const { sim, auth } = await agreed(env);
+    const { sim, auth } = await agreed(env, {}, { retry: { attempts: 1 } });
     sim.backendNext('/auth/login', { statusCode: 503, body: 'busy' });
     eq((await rejects(auth.login(), 'SERVER')).statusCode, 503, 'statusCode');
     for (const body of ['<html>', { token: 'x' }, { token: '', expiresIn: 10 }, { token: 'x', expiresIn: -5 }, '']) {
@@ -413,20 +413,23 @@ export const cases = [
     eq([e.errMsg, e.errno], ['request:fail interrupted', 600003], 'wx cause');
     eq(auth.state.kind, 'logged-in', 'state');
   }],
-  ['request: a renewal that fails rejects with its error and keeps the state', async (env) => {
-    const { sim, auth } = await loggedIn(env);
+  ['request: a renewal that fails for a passing reason rejects with it and keeps the session', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { retry: { attempts: 2, baseDelayMs: 100 } });
     sim.advance(7200 * 1000);
-    sim.failNext('login', { errMsg: 'login:fail system error', errno: 1 });
-    await rejects(auth.request({ url: ME_URL }), 'LOGIN_FAILED');
+    sim.failNext('login', { errMsg: 'login:fail system error', errno: 602001 });
+    sim.failNext('login', { errMsg: 'login:fail system error', errno: 602001 });
+    const e = await rejects(auth.request({ url: ME_URL }), 'LOGIN_FAILED');
+    eq(e.transient, true, 'transient');
     eq(auth.state.kind, 'logged-in', 'state');
+    eq(stored(sim).state, 'logged-in', 'stored state');
   }],
 
   ['logout: drops the session, tells the backend, and a request is then NOT_LOGGED_IN', async (env) => {
     const { sim, auth } = await loggedIn(env);
     const token = stored(sim).token;
     const state = await auth.logout();
-    eq(state, { kind: 'logged-out' }, 'state');
-    eq(stored(sim), { v: 1, state: 'logged-out' }, 'stored record');
+    eq(state, { kind: 'logged-out', reason: 'user' }, 'state');
+    eq(stored(sim), { v: 2, state: 'logged-out', reason: 'user' }, 'stored record');
     await sim.settle();
     const out = backendCalls(sim, '/auth/logout');
     eq(out.length, 1, 'logout requests');
@@ -561,6 +564,131 @@ export const cases = [
     eq(auth.state.profile, { nickName: '小红', avatarUrl: 'wxfile://a.png' }, 'profile set from a listener');
     ok(seen.indexOf('change:logged-in') >= 0, 'listener ran: ' + seen.join(','));
     ok(seen.filter((k) => k === 'privacy-agreed').length > 0, 'the clock read the state');
+  }],
+  ['storage: the record is written encrypted from base library 2.21.3, plain before', async (env) => {
+    const a = await loggedIn(env, { sdkVersion: '2.21.3' });
+    eq(a.sim.storageItem(KEY).encrypted, true, 'encrypted on 2.21.3');
+    const b = await loggedIn(env, { sdkVersion: '2.21.2' });
+    eq(b.sim.storageItem(KEY).encrypted, false, 'plain on 2.21.2');
+    eq((await restart(env, a.sim)).state.kind, 'logged-in', 'an encrypted record reads back');
+  }],
+  ['storage: a plain record from before a base library update is read and rewritten encrypted', async (env) => {
+    const old = await loggedIn(env, { sdkVersion: '2.20.0' });
+    const text = old.sim.storageText(KEY);
+    const sim = createWxSim({ needPrivacyAuthorization: false, sdkVersion: '3.3.4' });
+    installWx(sim);
+    sim.setStorageRaw(KEY, JSON.parse(text), false);
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout });
+    eq(auth.state, old.auth.state, 'restored state');
+    eq(sim.storageItem(KEY).encrypted, true, 'rewritten encrypted');
+    eq(sim.storageText(KEY), text, 'same record');
+  }],
+  ['storage: a version 1 record migrates forward to version 2', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.setStorageRaw(KEY, JSON.stringify({ v: 1, state: 'logged-out', profile: { nickName: '小红', avatarUrl: 'wxfile://a.png' } }), true);
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
+    eq(auth.state, { kind: 'logged-out', profile: { nickName: '小红', avatarUrl: 'wxfile://a.png' }, reason: 'user' }, 'state');
+    eq(stored(sim).v, 2, 'stored version');
+    eq(stored(sim).reason, 'user', 'stored reason');
+  }],
+  ['reset: removes only the SDK record, revokes the session and starts over', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.setStorageRaw('app:cart', ['apple']);
+    const token = stored(sim).token;
+    const state = await auth.reset();
+    eq(state, { kind: 'privacy-agreed' }, 'state (WeChat says privacy is agreed)');
+    eq(sim.storageText(KEY), undefined, 'record removed');
+    eq(sim.storageText('app:cart'), '["apple"]', 'app data kept');
+    await sim.settle();
+    ok(sim.sessionOf(token).revoked, 'backend session revoked');
+    eq((await restart(env, sim)).state.kind, 'privacy-agreed', 'after a restart');
+  }],
+  ['retry: a busy backend (503) is retried with a fresh wx.login code each time', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.backendNext('/auth/login', { statusCode: 503, body: { code: 'BUSY' } });
+    sim.backendNext('/auth/login', { fail: { text: 'interrupted', errno: 600003 } });
+    const t0 = sim.now();
+    eq((await auth.login()).kind, 'logged-in', 'state');
+    eq(sim.count('login'), 3, 'wx.login calls');
+    const codes = backendCalls(sim, '/auth/login').map((r) => JSON.parse(r.body).code);
+    eq(new Set(codes).size, 3, 'three different codes: ' + codes.join(','));
+    const at = sim.calls.filter((c) => c.api === 'login').map((c) => c.at - t0);
+    ok(at[1] >= 250 && at[1] <= 500, 'first backoff within [base/2, base]: ' + at[1]);
+    ok(at[2] - at[1] >= 500 && at[2] - at[1] <= 1000, 'second backoff doubles: ' + (at[2] - at[1]));
+  }],
+  ['retry: a definitive refusal (4xx) is not retried', async (env) => {
+    const { sim, auth } = await agreed(env);
+    sim.backendNext('/auth/login', { statusCode: 400, body: { code: 'INVALID_CODE' } });
+    const e = await rejects(auth.login(), 'LOGIN_FAILED');
+    eq(e.transient, false, 'transient');
+    eq(sim.count('login'), 1, 'wx.login calls');
+  }],
+  ['retry: attempts are bounded and the last error is reported', async (env) => {
+    const { sim, auth } = await agreed(env, {}, { retry: { attempts: 3, baseDelayMs: 10 } });
+    for (let i = 0; i < 10; i++) sim.backendNext('/auth/login', { statusCode: 503, body: 'busy' });
+    const e = await rejects(auth.login(), 'SERVER');
+    eq([e.statusCode, e.transient], [503, true], 'last error');
+    eq(sim.count('login'), 3, 'wx.login calls');
+    eq(auth.state.kind, 'privacy-agreed', 'state');
+  }],
+  ['timeouts: every request carries the timeout and a slow backend is a transient NETWORK error', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { timeoutMs: 3000 });
+    eq(backendCalls(sim, '/auth/login').map((r) => r.timeout), [3000], 'login exchange timeout');
+    sim.backendNext('/api/me', { statusCode: 200, body: {}, latencyMs: 5000 });
+    const e = await rejects(auth.request({ url: ME_URL }), 'NETWORK');
+    eq([e.errno, e.transient], [5, true], 'timeout error');
+    await auth.logout();
+    await sim.settle();
+    eq(backendCalls(sim, '/auth/logout').map((r) => r.timeout), [3000], 'logout timeout');
+    eq(backendCalls(sim, '/api/me').map((r) => r.timeout), [3000], 'request timeout');
+  }],
+  ['floor: wx.login calls are at least minLoginIntervalMs apart', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { minLoginIntervalMs: 10000 });
+    sim.sessionOf(stored(sim).token).revoked = true;
+    eq((await auth.request({ url: ME_URL })).statusCode, 200, 'resent after the renewal');
+    const at = sim.calls.filter((c) => c.api === 'login').map((c) => c.at);
+    eq(at.length, 2, 'wx.login calls');
+    ok(at[1] - at[0] >= 10000, 'apart by ' + (at[1] - at[0]) + ' ms');
+  }],
+  ['renewal refused for good after expiry ends the session as expired', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.advance(7200 * 1000);
+    sim.backendNext('/auth/login', { statusCode: 403, body: { code: 'USER_BLOCKED' } });
+    const e = await rejects(auth.request({ url: ME_URL }), 'NOT_LOGGED_IN');
+    ok(/expired/.test(e.message), e.message);
+    eq(auth.state, { kind: 'logged-out', reason: 'expired' }, 'state');
+    eq(stored(sim), { v: 2, state: 'logged-out', reason: 'expired' }, 'stored record');
+    eq((await restart(env, sim)).state.reason, 'expired', 'after a restart');
+  }],
+  ['renewal refused for good after a 401 ends the session as revoked', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.sessionOf(stored(sim).token).revoked = true;
+    sim.backendNext('/auth/login', { statusCode: 403, body: { code: 'USER_BLOCKED' } });
+    await rejects(auth.request({ url: ME_URL }), 'NOT_LOGGED_IN');
+    eq(auth.state, { kind: 'logged-out', reason: 'revoked' }, 'state');
+    eq(sim.count('login'), 2, 'wx.login calls');
+  }],
+  ['checkSession: off by default; when on, a failed check renews before the next request', async (env) => {
+    // The app's session lasts a week; WeChat's session_key lapses after a day in the simulator.
+    const { sim } = await loggedIn(env, { tokenTtlSeconds: 7 * 24 * 3600 });
+    sim.advance(25 * 3600 * 1000);
+    const off = await restart(env, sim);
+    eq(sim.count('checkSession'), 0, 'not called by default');
+    eq((await off.request({ url: ME_URL })).statusCode, 200, 'request');
+    eq(sim.count('login'), 1, 'no renewal without the option');
+    const on = await restart(env, sim, { checkSession: true });
+    eq(sim.count('checkSession'), 1, 'called once at start');
+    eq((await on.request({ url: ME_URL })).statusCode, 200, 'request');
+    eq(sim.count('login'), 2, 'renewed before the request');
+  }],
+  ['errors: say whether trying again may help (transient)', async (env) => {
+    const { sim, auth } = await loggedIn(env);
+    sim.failNext('request', { errMsg: 'request:fail timeout', errno: 5 });
+    eq((await rejects(auth.request({ url: ME_URL }), 'NETWORK')).transient, true, 'timeout');
+    sim.failNext('request', { errMsg: 'request:fail url not in domain list', errno: 600002 });
+    eq((await rejects(auth.request({ url: ME_URL }), 'NETWORK')).transient, false, 'domain list');
+    eq((await rejects(auth.request({}), 'INVALID_ARGUMENT')).transient, false, 'bad argument');
   }],
   ['state: never carries the token', async (env) => {
     const { sim, auth } = await loggedIn(env);

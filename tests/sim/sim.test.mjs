@@ -170,3 +170,18 @@ test('§2: errno appears only from base library 2.24.0', async () => {
   const [, b] = await call(sim.wx.request, { url: 'http://api.example.com/x' });
   assert.equal(b.errno, 600009);
 });
+
+test('§7: a backend slower than the request timeout fails it with errno 5; time is simulated', async () => {
+  const sim = createWxSim({ backend: () => ({ statusCode: 200, body: 'ok', latencyMs: 3000 }) });
+  const t0 = sim.now();
+  let [kind, res] = await call(sim.wx.request, { url: 'https://api.example.com/x', timeout: 1000 });
+  assert.equal(kind, 'fail');
+  assert.equal(res.errno, 5);
+  assert.match(res.errMsg, /^request:fail timeout/);
+  assert.equal(sim.now(), t0 + 1000);
+  [kind, res] = await call(sim.wx.request, { url: 'https://api.example.com/x', timeout: 5000 });
+  assert.equal(kind, 'ok');
+  assert.equal(sim.now(), t0 + 4000);
+  await new Promise((resolve) => sim.setTimeout(resolve, 10000));
+  assert.equal(sim.now(), t0 + 14000, 'a simulated timer moves the clock to its due time');
+});

@@ -23,7 +23,15 @@
 //   encrypt only on the async calls from 2.21.3, and a reader must use the same
 //   `encrypt` as the writer; getStorageSync returns '' for a missing key (§5).
 // - wx.request succeeds for every HTTP status, at most 10 at once (errno 600007), only
-//   https URLs in the domain list (errno 600002 / 600009), dataType json parses (§7).
+//   https URLs in the domain list (errno 600002 / 600009), dataType json parses, and a
+//   backend slower than the request's `timeout` (default 60 s) fails it with
+//   `request:fail timeout`, errno 5 (§7).
+//
+// Time is simulated: `sim.now()` moves only through `sim.advance(ms)`, through backend
+// latency, and through `sim.setTimeout`, a timer for the SDK under test that fires on
+// the next turn with the clock moved forward to its due time, so waits take no real
+// time. (Timers fire in the order they were set, which is due-time order as long as
+// the SDK keeps at most one waiting at a time, as it does.)
 
 const DAY = 24 * 3600 * 1000;
 const CODE_TTL = 5 * 60 * 1000;
@@ -87,7 +95,7 @@ export function createWxSim(config) {
 
   const has = (min) => versionAtLeast(cfg.sdkVersion, min);
   const defer = (fn) => setTimeout(fn, 0);
-  const log = (api, detail) => calls.push({ api: api, detail: detail || '' });
+  const log = (api, detail) => calls.push({ api: api, detail: detail || '', at: now });
 
   function takeFault(api) {
     const q = faults[api];
@@ -288,11 +296,15 @@ export function createWxSim(config) {
       let body = '';
       if (typeof opt.data === 'string') body = opt.data;
       else if (opt.data !== undefined && opt.data !== null) body = /json/.test(contentType) ? JSON.stringify(opt.data) : String(opt.data);
-      const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body };
+      const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
+      const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body, timeout: timeout };
       activeRequests += 1;
       Promise.resolve().then(() => handle(req)).then((res) => {
         activeRequests -= 1;
         if (aborted) { fail('abort'); return; }
+        const latency = res.latencyMs || 0;
+        if (latency > timeout) { now += timeout; fail('timeout', 5); return; }
+        now += latency;
         if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
         const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
         let data = text;
@@ -345,7 +357,7 @@ export function createWxSim(config) {
   }
 
   function handle(req) {
-    sim.backendLog.push({ method: req.method, path: req.path, header: req.header, body: req.body });
+    sim.backendLog.push({ method: req.method, path: req.path, header: req.header, body: req.body, timeout: req.timeout, at: now });
     const i = backendFaults.findIndex((f) => !f.path || f.path === req.path);
     if (i >= 0) return backendFaults.splice(i, 1)[0].response;
     return (cfg.backend || defaultBackend)(req, sim);
@@ -358,6 +370,13 @@ export function createWxSim(config) {
     config: cfg,
     now: () => now,
     advance: (ms) => { now += ms; },
+    /** A `setTimeout` on the simulated clock, for the SDK under test (see the header). */
+    setTimeout: (fn, ms) => {
+      const due = now + Math.max(0, Number(ms) || 0);
+      sim.timersSet += 1;
+      setTimeout(() => { if (due > now) now = due; fn(); }, 0);
+    },
+    timersSet: 0,
     /** Runs `fn` inside a tap gesture, as a bindtap handler runs. */
     tap: (fn) => { tapDepth += 1; try { return fn(); } finally { tapDepth -= 1; } },
     /** The user taps the `open-type="agreePrivacyAuthorization"` button with this id. */
