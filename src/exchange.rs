@@ -53,16 +53,17 @@ fn says_busy(body: &str) -> bool {
         .any(|v| v.as_i64() == Some(-1) || v.as_str() == Some("-1"))
 }
 
-/// Statuses that mean "busy, try again": a fresh login may succeed later.
-const BUSY_STATUSES: [u16; 4] = [500, 502, 503, 504];
+/// Statuses that mean "try again later": a fresh login may succeed then
+/// (a timeout, rate limiting, a busy or failing backend).
+const BUSY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
 /// The session the backend's answer carries, or the error it means.
 ///
 /// `sent_at` is when the request left, so local expiry is never later than the server's.
 /// 200 with `{token, expiresIn}` is success; 4xx is a refused login (`LOGIN_FAILED`);
 /// 5xx, other statuses and unusable bodies are `SERVER`. The error is transient for
-/// 500/502/503/504 and for any answer whose body carries code2Session's busy code
-/// `-1` (`{"code": -1}` or `{"errcode": -1}`); every other refusal is definitive.
+/// 408/429/500/502/503/504 and for any answer whose body carries code2Session's busy
+/// code `-1` (`{"code": -1}` or `{"errcode": -1}`); every other failure is not.
 pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
     parse(status, body, sent_at)
         .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(body)))
@@ -170,6 +171,8 @@ mod tests {
             (504, ""),
             (200, r#"{"code":-1,"message":"system busy"}"#),
             (400, r#"{"errcode":-1}"#),
+            (429, ""),
+            (408, ""),
         ] {
             assert!(
                 parse_reply(status, body, 0).unwrap_err().transient,
@@ -177,9 +180,9 @@ mod tests {
             );
         }
         for (status, body) in [
+            (404, ""),
             (400, r#"{"code":"INVALID_CODE"}"#),
             (403, ""),
-            (429, ""),
             (401, ""),
             (200, "{}"),
             (501, ""),

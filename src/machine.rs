@@ -269,13 +269,17 @@ impl Machine {
     }
 
     /// What a failed flight means for the state: a renewal that the backend refused for
-    /// good (not a transient failure) ends the session with the flight's reason.
+    /// good (a 4xx answer to the login exchange that is not "try later") ends the session
+    /// with the flight's reason. Anything else (a network failure, a busy or broken
+    /// backend, a body that cannot be used) keeps the session for the next try.
     pub fn flight_failed(&self, flight: Flight, error: &AuthError) -> Option<Transition> {
         let reason = flight.renews?;
-        let ended = !error.transient
+        let refused = error.code == ErrorCode::LoginFailed
+            && error.status.is_some_and(|s| (400..500).contains(&s))
+            && !error.transient;
+        let ended = refused
             && flight.epoch == self.epoch
-            && matches!(self.state, AuthState::LoggedIn { .. })
-            && matches!(error.code, ErrorCode::LoginFailed | ErrorCode::Server);
+            && matches!(self.state, AuthState::LoggedIn { .. });
         ended.then_some(Transition::LoggedOut(reason))
     }
 
@@ -515,6 +519,8 @@ mod tests {
     fn a_definitive_renewal_failure_ends_the_session_with_its_reason() {
         let refused = AuthError::new(ErrorCode::LoginFailed, "400").with_status(400);
         let busy = AuthError::new(ErrorCode::Server, "503").with_transient(true);
+        let garbage = AuthError::new(ErrorCode::Server, "not JSON").with_status(200);
+        let wx_failed = AuthError::new(ErrorCode::LoginFailed, "login:fail");
         // Expired session: the renewal is refused for good.
         let mut m = logged_in(Config::default());
         let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(3_600_000, None).unwrap()
@@ -522,6 +528,16 @@ mod tests {
             panic!()
         };
         assert_eq!(m.flight_failed(f, &busy), None, "transient: stay logged in");
+        assert_eq!(
+            m.flight_failed(f, &garbage),
+            None,
+            "a broken answer is no refusal"
+        );
+        assert_eq!(
+            m.flight_failed(f, &wx_failed),
+            None,
+            "wx.login failing is no refusal"
+        );
         let t = m.flight_failed(f, &refused).expect("definitive");
         assert_eq!(t, Transition::LoggedOut(LogoutReason::Expired));
         // A 401: the renewal is revoked.

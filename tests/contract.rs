@@ -108,7 +108,7 @@ cases! {
     logout_a_storage_failure_is_storage_and_the_user_stays_logged_in => "logout: a storage failure is STORAGE and the user stays logged in",
     restart_a_stored_session_comes_back_with_its_expiry_and_profile => "restart: a stored session comes back with its expiry and profile",
     restart_corrupt_or_foreign_data_under_the_key_starts_cleanly_and_is_left_alone => "restart: corrupt or foreign data under the key starts cleanly and is left alone",
-    restart_a_storage_read_that_fails_starts_cleanly => "restart: a storage read that fails starts cleanly",
+    restart_a_storage_read_that_fails_is_a_transient_storage_error_and_loses_nothing => "restart: a storage read that fails is a transient STORAGE error and loses nothing",
     restart_a_record_from_a_newer_sdk_is_treated_as_no_session_and_left_untouched => "restart: a record from a newer SDK is treated as no session and left untouched",
     storage_a_custom_storagekey_is_used_and_other_keys_are_left_alone => "storage: a custom storageKey is used and other keys are left alone",
     onchange_runs_after_every_transition_unsubscribing_stops_it_a_throwing_listener_is_contained => "onChange: runs after every transition; unsubscribing stops it; a throwing listener is contained",

@@ -283,8 +283,9 @@ impl Auth {
     pub async fn create(options: &JsValue) -> Res<Auth> {
         let (options, config) = Options::parse(options)?;
         let plan = StoragePlan::for_base(wx::base_version());
-        // A record that cannot be read, is foreign or is corrupt starts the SDK cleanly.
-        let (stored, in_preferred_mode) = read_record(&options.storage_key, plan).await;
+        // A record that is foreign or corrupt starts the SDK cleanly; a read that fails
+        // (and finds nothing in any mode) is an error, so no stored session is lost.
+        let (stored, in_preferred_mode) = read_record(&options.storage_key, plan).await?;
         let (machine, restored) = Machine::restore(config, stored.as_deref());
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
@@ -326,13 +327,16 @@ impl Auth {
 /// The stored text, trying each storage mode of the plan, preferred first; and whether
 /// it came from the preferred mode. Text that is no record in one mode does not stop
 /// the other from being tried; with no record anywhere, the first junk found is
-/// returned (so it is reported and left alone) or nothing.
-async fn read_record(key: &str, plan: StoragePlan) -> (Option<String>, bool) {
+/// returned (so it is reported and left alone) or nothing. When nothing at all was
+/// found and a read failed (other than "not found"), the session may still be there:
+/// that is a transient `STORAGE` error, not a clean start.
+async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<String>, bool)> {
     let mut junk = None;
+    let mut failed = None;
     for (i, &encrypt) in plan.read_modes().iter().enumerate() {
         match wx::get_storage(key, encrypt).await {
             Ok(Stored::Text(text)) if record::decode(&text) != Decoded::Corrupt => {
-                return (Some(text), i == 0);
+                return Ok((Some(text), i == 0));
             }
             Ok(Stored::Text(text)) => {
                 junk.get_or_insert(text);
@@ -340,10 +344,16 @@ async fn read_record(key: &str, plan: StoragePlan) -> (Option<String>, bool) {
             Ok(Stored::Foreign) => {
                 junk.get_or_insert(String::new());
             }
-            Ok(Stored::Missing) | Err(_) => {}
+            Ok(Stored::Missing) => {}
+            Err(f) => {
+                failed.get_or_insert(f);
+            }
         }
     }
-    (junk, true)
+    match (junk, failed) {
+        (None, Some(f)) => Err(AuthError::from_wx(ErrorCode::Storage, f).with_transient(true)),
+        (junk, _) => Ok((junk, true)),
+    }
 }
 
 impl Inner {

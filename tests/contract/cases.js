@@ -504,12 +504,12 @@ export const cases = [
       eq(sim.storageText(KEY), JSON.stringify(junk), 'data untouched');
     }
   }],
-  ['restart: a storage read that fails starts cleanly', async (env) => {
-    const sim = createWxSim({ needPrivacyAuthorization: false });
-    installWx(sim);
+  ['restart: a storage read that fails is a transient STORAGE error and loses nothing', async (env) => {
+    const { sim, auth } = await loggedIn(env, { sdkVersion: '2.20.0' });
     sim.failNext('getStorage', { errMsg: 'getStorage:fail system error' });
-    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
-    eq(auth.state.kind, 'privacy-agreed', 'state');
+    const e = await rejects(restart(env, sim), 'STORAGE');
+    eq([e.errMsg, e.transient], ['getStorage:fail system error', true], 'cause');
+    eq((await restart(env, sim)).state, auth.state, 'the next start restores the session');
   }],
   ['restart: a record from a newer SDK is treated as no session and left untouched', async (env) => {
     const sim = createWxSim({ needPrivacyAuthorization: false });

@@ -90,6 +90,7 @@ export function createWxSim(config) {
   let tapDepth = 0;
   let activeRequests = 0;
   const backendFaults = [];
+  const injected = new Map(); // index into `calls` -> {fail} | {ok} | {backend}
   const sessions = new Map(); // token -> {openid, expiresAt, revoked}
   let sessionKeyExpiresAt = 0;
 
@@ -126,11 +127,17 @@ export function createWxSim(config) {
       if (errno !== undefined && has('2.24.0')) res.errno = errno;
       finish(false, res);
     };
-    const fault = takeFault(api);
+    // The call was logged just before: its index says whether a fault is armed for it.
+    const index = calls.length - 1;
+    const armed = injected.get(index);
+    injected.delete(index);
+    const fault = takeFault(api) || (armed && armed.fail);
     if (fault) {
       finish(false, Object.assign({}, fault, { errMsg: fault.errMsg || api + ':fail' }));
+    } else if (armed && armed.ok) {
+      ok(armed.ok);
     } else {
-      body(ok, fail);
+      body(ok, fail, armed || {});
     }
     if (promiseForm) return done;
     done.then(null, () => {}); // callbacks were given: nothing observes the promise
@@ -285,7 +292,7 @@ export function createWxSim(config) {
     const method = String(opt.method || 'GET').toUpperCase();
     log('request', method + ' ' + opt.url);
     let aborted = false;
-    asyncApi('request', opt, (ok, fail) => {
+    asyncApi('request', opt, (ok, fail, armed) => {
       const m = /^https:\/\/([^/:?#]+)(:\d+)?(\/[^?#]*)?(\?[^#]*)?/.exec(String(opt.url));
       if (!m) { fail('invalid url', 600009); return; }
       if (cfg.domains.indexOf(m[1]) < 0) { fail('url not in domain list', 600002); return; }
@@ -299,7 +306,7 @@ export function createWxSim(config) {
       const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
       const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body, timeout: timeout };
       activeRequests += 1;
-      Promise.resolve().then(() => handle(req)).then((res) => {
+      Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
         activeRequests -= 1;
         if (aborted) { fail('abort'); return; }
         const latency = res.latencyMs || 0;
@@ -383,6 +390,12 @@ export function createWxSim(config) {
     tapAgreeButton: (id) => { tappedAgreeButtons.add(String(id)); },
     /** The next call of `api` fails with this object (`{errMsg, errno}`). */
     failNext: (api, failure) => { (faults[api] = faults[api] || []).push(failure); },
+    /**
+     * Arms a fault for the wx call that will be `calls[index]`: `{fail: {errMsg, errno}}`
+     * fails it, `{ok: result}` answers it with that success result, and for a request
+     * `{backend: {statusCode, body}}` is the backend's answer.
+     */
+    injectAt: (index, fault) => { injected.set(index, fault); },
     /** The next backend request (to `path`, or any) gets this answer: `{statusCode, body}` or `{fail: {text, errno}}`. */
     backendNext: (path, response) => { backendFaults.push({ path: path, response: response }); },
     count: (api) => calls.filter((c) => c.api === api).length,
