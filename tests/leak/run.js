@@ -49,7 +49,9 @@ function newRealm() {
   const realm = createRealm({ root: root, noFinalizationRegistry: true });
   if (realm.run('typeof FinalizationRegistry') !== 'undefined') throw new Error('FinalizationRegistry is still in the realm');
   realm.loadModuleAsScript(SIM);
-  const sim = realm.run('var sim = createWxSim({ needPrivacyAuthorization: false }); installWx(sim); sim');
+  // setImmediate: callbacks stay asynchronous without node's 1 ms setTimeout clamp.
+  realm.context.__defer = setImmediate;
+  const sim = realm.run('var sim = createWxSim({ needPrivacyAuthorization: false, defer: __defer }); installWx(sim); sim');
   return { realm: realm, sim: sim };
 }
 
@@ -93,7 +95,8 @@ async function control() {
 async function sdkRun() {
   const { realm, sim } = newRealm();
   const sdk = realm.require('./dist/index.js');
-  const auth = await sdk.createAuth({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: API + '/auth/login', logoutUrl: API + '/auth/logout', now: sim.now });
+  // The simulator's timer: the floor between wx.login calls passes in simulated time.
+  const auth = await sdk.createAuth({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: API + '/auth/login', logoutUrl: API + '/auth/logout', now: sim.now, setTimeout: sim.setTimeout });
   if (realm.instances.length !== 1) throw new Error('expected one wasm instance, got ' + realm.instances.length);
   const exports = realm.instances[0].exports;
   const wasmInfo = () => ({ wasmBytes: exports.memory.buffer.byteLength, externrefs: exports.__wbindgen_externrefs.length });
