@@ -65,6 +65,18 @@ pub enum Restored {
     Ignored,
 }
 
+impl Restored {
+    /// Whether the record should be written again at start: it is of an older version,
+    /// or it was found in the storage mode this base library no longer writes in.
+    pub fn needs_rewrite(self, in_preferred_mode: bool) -> bool {
+        match self {
+            Restored::Migrated => true,
+            Restored::Current => !in_preferred_mode,
+            Restored::Nothing | Restored::Ignored => false,
+        }
+    }
+}
+
 /// What `login()` should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginStart {
@@ -628,6 +640,18 @@ mod tests {
             assert_eq!(r.state(), &AuthState::Anonymous);
             assert_eq!(how, Restored::Ignored);
         }
+    }
+
+    #[test]
+    fn records_are_rewritten_when_old_or_in_the_other_mode() {
+        assert!(Restored::Migrated.needs_rewrite(true));
+        assert!(Restored::Current.needs_rewrite(false));
+        assert!(!Restored::Current.needs_rewrite(true));
+        assert!(
+            !Restored::Ignored.needs_rewrite(false),
+            "foreign data is left alone"
+        );
+        assert!(!Restored::Nothing.needs_rewrite(false));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::privacy::{Answer, Prompts};
 use super::wx::{self, Request, Response, Stored};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
-use crate::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
+use crate::machine::{Config, Flight, LoginStart, Machine, TokenUse, Transition};
 use crate::profile::ProfilePatch;
 use crate::record::{self, Decoded};
 use crate::request::Method;
@@ -307,7 +307,7 @@ impl Auth {
         wx::on_need_privacy_authorization(listener.as_ref().unchecked_ref());
         listener.forget();
         // An older record version, or one in the other storage mode: write it again now.
-        if restored == Restored::Migrated || (restored == Restored::Current && !in_preferred_mode) {
+        if restored.needs_rewrite(in_preferred_mode) {
             let text = record::encode(inner.machine.borrow().state());
             let _ = inner.write(text).await;
         }
