@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc
+.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc fuzz
 
 setup:
 	@scripts/setup.sh
@@ -50,3 +50,7 @@ test-dist:
 # The shipped dist/ in JavaScriptCore without JIT (WeChat on iOS).
 test-jsc:
 	tests/jsc/run.sh
+
+# Every cargo-fuzz target in fuzz/ (nightly), FUZZ_SECONDS each (default 60); fails on a crash.
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
