@@ -34,10 +34,15 @@ impl Session {
         if expires_in_secs == 0 || expires_in_secs > MAX_EXPIRES_IN_SECS {
             return Err(AuthError::argument("expiresIn is out of range"));
         }
+        // An expiry past the end of time (an absurd clock) is refused, not capped: a
+        // capped one would end before it began and read back as corrupt.
+        let expires_at = issued_at
+            .checked_add(expires_in_secs * 1000)
+            .ok_or_else(|| AuthError::argument("the session would expire past the end of time"))?;
         Ok(Session {
             token: token.into(),
             issued_at,
-            expires_at: issued_at.saturating_add(expires_in_secs * 1000),
+            expires_at,
         })
     }
 
@@ -133,7 +138,9 @@ mod tests {
         assert!(Session::issue("a\nb", 10, 0).is_err());
         assert!(Session::issue("t", 0, 0).is_err());
         assert!(Session::issue("t", MAX_EXPIRES_IN_SECS + 1, 0).is_err());
-        assert!(Session::issue("t", 10, u64::MAX - 1).is_ok());
+        assert!(Session::issue("t", 10, u64::MAX - 10_000).is_ok());
+        assert!(Session::issue("t", 10, u64::MAX - 1).is_err());
+        assert!(Session::issue("t", 10, u64::MAX).is_err());
         assert!(Session::restore("t", 5, 5).is_err());
     }
 

@@ -341,8 +341,14 @@ proptest! {
     fn login_replies_never_panic(status in any::<u16>(), body in ".{0,120}", sent_at in any::<u64>()) {
         let _ = exchange::parse_reply(status, &body, sent_at);
         let json = format!(r#"{{"token":{},"expiresIn":{}}}"#, serde_json_string(&body), status);
-        if let Ok(s) = exchange::parse_reply(200, &json, sent_at) {
-            prop_assert!(!s.token().is_empty());
+        for at in [sent_at, u64::MAX, u64::MAX - 1] {
+            if let Ok(s) = exchange::parse_reply(200, &json, at) {
+                prop_assert!(!s.token().is_empty());
+                // Whatever the clock said, an issued session survives storage.
+                let state = AuthState::LoggedIn { session: s, profile: None };
+                let text = record::encode(&state).expect("logged-in is stored");
+                prop_assert_eq!(record::decode(&text), Decoded::State(state));
+            }
         }
     }
 
