@@ -14,6 +14,7 @@ function describe(state) {
   let s = state.kind;
   if (state.profile) s += ' · ' + state.profile.nickName + ' · avatar ' + state.profile.avatarUrl;
   if (state.expiresAt) s += ' · session until ' + new Date(state.expiresAt).toISOString();
+  if (state.reason) s += ' · reason: ' + state.reason;
   return s;
 }
 

@@ -253,7 +253,7 @@ export function createWxSim(config) {
   wx.getStorage = (o) => {
     const opt = o || {};
     const encrypted = opt.encrypt === true && has('2.21.3');
-    log('getStorage', String(opt.key));
+    log('getStorage', String(opt.key) + (encrypted ? ' (encrypted)' : ''));
     return asyncApi('getStorage', opt, (ok, fail) => {
       const item = storage.get(opt.key);
       if (!item) { fail('data not found'); return; }
