@@ -1,10 +1,10 @@
 //! The login exchange with the app's backend: `POST loginUrl {"code"}` → `{"token","expiresIn"}`.
 
 use crate::error::{AuthError, ErrorCode};
+use crate::json::{Json, Writer};
 use crate::session::Session;
 use alloc::format;
 use alloc::string::String;
-use serde::Deserialize;
 
 /// Longest login code accepted from `wx.login` (real codes are 32 characters).
 pub const MAX_CODE_BYTES: usize = 256;
@@ -17,40 +17,18 @@ pub fn login_body(code: &str) -> Result<String, AuthError> {
             "wx.login returned no usable code",
         ));
     }
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        code: &'a str,
-    }
-    serde_json::to_string(&Body { code })
-        .map_err(|_| AuthError::new(ErrorCode::LoginFailed, "the login code cannot be sent"))
+    Ok(Writer::object().string("code", code).finish())
 }
 
-#[derive(Deserialize)]
-struct Reply {
-    token: String,
-    #[serde(rename = "expiresIn")]
-    expires_in: f64,
-}
-
-#[derive(Deserialize)]
-struct ErrorReply {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-    #[serde(default)]
-    errcode: Option<serde_json::Value>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-/// Whether a body carries code2Session's "system busy" code, -1.
+/// Whether a body carries code2Session's "system busy" code, -1, as `code` or `errcode`.
 fn says_busy(body: &str) -> bool {
-    let Ok(reply) = serde_json::from_str::<ErrorReply>(body) else {
+    let Some(doc) = Json::parse(body) else {
         return false;
     };
-    [reply.code, reply.errcode]
-        .iter()
-        .flatten()
-        .any(|v| v.as_i64() == Some(-1) || v.as_str() == Some("-1"))
+    ["code", "errcode"].iter().any(|key| match doc.member(key) {
+        Ok(Some(v)) => v.as_i64() == Some(-1) || v.as_str() == Some("-1"),
+        _ => false,
+    })
 }
 
 /// Statuses that mean "try again later": a fresh login may succeed then
@@ -72,23 +50,26 @@ pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, Aut
 fn parse(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
     match status {
         200 => {
-            let reply: Reply = serde_json::from_str(body).map_err(|_| {
-                AuthError::new(
+            let doc = Json::parse(body);
+            let member = |key| doc.as_ref().and_then(|d| d.member(key).ok().flatten());
+            let (Some(token), Some(expires_in)) = (
+                member("token").and_then(Json::as_str),
+                member("expiresIn").filter(|v| matches!(v, Json::Number(_))),
+            ) else {
+                return Err(AuthError::new(
                     ErrorCode::Server,
                     "the login response is not {token, expiresIn} JSON",
                 )
-                .with_status(status)
-            })?;
-            let secs = reply.expires_in;
-            if !(secs.is_finite() && secs >= 1.0 && secs.fract() == 0.0) {
+                .with_status(status));
+            };
+            let Some(secs) = expires_in.as_whole().filter(|&s| s >= 1) else {
                 return Err(AuthError::new(
                     ErrorCode::Server,
                     "the login response has no whole positive expiresIn",
                 )
                 .with_status(status));
-            }
-            // `as` saturates for floats above u64::MAX; Session::issue range-checks it.
-            Session::issue(&reply.token, secs as u64, sent_at).map_err(|e| {
+            };
+            Session::issue(token, secs, sent_at).map_err(|e| {
                 AuthError::new(
                     ErrorCode::Server,
                     format!("the login response is unusable: {}", e.message),
@@ -111,20 +92,18 @@ fn parse(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
 fn describe(status: u16, body: &str) -> String {
-    let Ok(reply) = serde_json::from_str::<ErrorReply>(body) else {
+    let Some(doc) = Json::parse(body) else {
         return format!("HTTP {status}");
     };
-    let code = match reply.code {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Number(n)) => format!("{n}"),
+    let code = match doc.member("code") {
+        Ok(Some(Json::String(s))) => s.clone(),
+        Ok(Some(Json::Number(n))) => n.clone(),
         _ => String::new(),
     };
-    let message: String = reply
-        .message
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    let message: String = match doc.member("message") {
+        Ok(Some(Json::String(m))) => m.chars().take(200).collect(),
+        _ => String::new(),
+    };
     match (code.is_empty(), message.is_empty()) {
         (true, true) => format!("HTTP {status}"),
         (false, true) => format!("HTTP {status}, {code}"),

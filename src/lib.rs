@@ -30,6 +30,7 @@ extern crate alloc;
 
 pub mod error;
 pub mod exchange;
+pub mod json;
 pub mod machine;
 pub mod profile;
 pub mod record;

@@ -7,11 +7,11 @@
 //! agreement lives with WeChat and is asked for at start. Token and expiry live in
 //! the one record, so they are written together or not at all.
 
+use crate::json::{Json, Writer};
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::state::{AuthState, LogoutReason, StateKind};
 use alloc::string::String;
-use serde::{Deserialize, Serialize};
 
 /// The record version this SDK writes.
 pub const RECORD_VERSION: u64 = 2;
@@ -29,67 +29,42 @@ pub enum Decoded {
     Corrupt,
 }
 
-#[derive(Serialize, Deserialize)]
-struct ProfileV1 {
-    #[serde(rename = "nickName")]
-    nick_name: String,
-    #[serde(rename = "avatarUrl")]
-    avatar_url: String,
-}
-
-/// Versions 1 and 2 share a shape; `reason` is new in 2.
-#[derive(Serialize, Deserialize)]
-struct Record {
-    v: u64,
-    state: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token: Option<String>,
-    #[serde(default, rename = "issuedAt", skip_serializing_if = "Option::is_none")]
-    issued_at: Option<u64>,
-    #[serde(default, rename = "expiresAt", skip_serializing_if = "Option::is_none")]
-    expires_at: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    profile: Option<ProfileV1>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct VersionOnly {
-    v: u64,
-}
-
 /// The text to store for a state, or `None` when the state keeps no record.
+///
+/// Members, in order: `v`, `state`, then `token`, `issuedAt`, `expiresAt`, `profile`
+/// (`{nickName, avatarUrl}`) and `reason` where the state has them.
 pub fn encode(state: &AuthState) -> Option<String> {
-    let (token, issued_at, expires_at) = match state.session() {
-        Some(s) => (
-            Some(s.token().into()),
-            Some(s.issued_at()),
-            Some(s.expires_at()),
-        ),
-        None => (None, None, None),
-    };
-    let record = match state {
-        AuthState::Anonymous | AuthState::PrivacyAgreed => return None,
-        _ => Record {
-            v: RECORD_VERSION,
-            state: state.kind().as_str().into(),
-            token,
-            issued_at,
-            expires_at,
-            profile: state.profile().map(|p| ProfileV1 {
-                nick_name: p.nick_name().into(),
-                avatar_url: p.avatar_url().into(),
-            }),
-            reason: state.logout_reason().map(|r| r.as_str().into()),
-        },
-    };
-    serde_json::to_string(&record).ok()
+    if matches!(state, AuthState::Anonymous | AuthState::PrivacyAgreed) {
+        return None;
+    }
+    let mut w = Writer::object()
+        .number("v", RECORD_VERSION)
+        .string("state", state.kind().as_str());
+    if let Some(s) = state.session() {
+        w = w
+            .string("token", s.token())
+            .number("issuedAt", s.issued_at())
+            .number("expiresAt", s.expires_at());
+    }
+    if let Some(p) = state.profile() {
+        let profile = Writer::object()
+            .string("nickName", p.nick_name())
+            .string("avatarUrl", p.avatar_url())
+            .finish();
+        w = w.raw("profile", &profile);
+    }
+    if let Some(r) = state.logout_reason() {
+        w = w.string("reason", r.as_str());
+    }
+    Some(w.finish())
 }
 
 /// The state a stored text was written from.
 pub fn decode(text: &str) -> Decoded {
-    let Ok(VersionOnly { v }) = serde_json::from_str::<VersionOnly>(text) else {
+    let Some(doc) = Json::parse(text) else {
+        return Decoded::Corrupt;
+    };
+    let Some(v) = doc.member("v").ok().flatten().and_then(Json::as_u64) else {
         return Decoded::Corrupt;
     };
     if v > RECORD_VERSION {
@@ -98,41 +73,53 @@ pub fn decode(text: &str) -> Decoded {
     if v == 0 {
         return Decoded::Corrupt;
     }
-    let Ok(record) = serde_json::from_str::<Record>(text) else {
-        return Decoded::Corrupt;
-    };
-    match state_of(record) {
+    match state_of(&doc, v) {
         Some(state) if v == RECORD_VERSION => Decoded::State(state),
         Some(state) => Decoded::Old(state),
         None => Decoded::Corrupt,
     }
 }
 
-fn state_of(record: Record) -> Option<AuthState> {
-    let profile = match record.profile {
-        Some(p) => Some(Profile::new(&p.nick_name, &p.avatar_url).ok()?),
+/// An optional member read with `read`: `Some(None)` when absent or null, `None` when
+/// it is there but of the wrong type, or given twice.
+fn optional<'a, T>(doc: &'a Json, key: &str, read: fn(&'a Json) -> Option<T>) -> Option<Option<T>> {
+    match doc.member(key).ok()? {
+        None | Some(Json::Null) => Some(None),
+        Some(value) => read(value).map(Some),
+    }
+}
+
+fn state_of(doc: &Json, v: u64) -> Option<AuthState> {
+    let kind = StateKind::parse(optional(doc, "state", Json::as_str)??)?;
+    let token = optional(doc, "token", Json::as_str)?;
+    let issued_at = optional(doc, "issuedAt", Json::as_u64)?;
+    let expires_at = optional(doc, "expiresAt", Json::as_u64)?;
+    let reason_name = optional(doc, "reason", Json::as_str)?;
+    let profile = match optional(doc, "profile", Some)? {
         None => None,
+        Some(p) => {
+            let nick = optional(p, "nickName", Json::as_str)??;
+            let avatar = optional(p, "avatarUrl", Json::as_str)??;
+            Some(Profile::new(nick, avatar).ok()?)
+        }
     };
-    let kind = StateKind::parse(&record.state)?;
-    let has_session =
-        record.token.is_some() || record.issued_at.is_some() || record.expires_at.is_some();
+    let has_session = token.is_some() || issued_at.is_some() || expires_at.is_some();
     // v1 had no reason: its logged-out records were all the user's own logout.
-    let reason = match (record.v, record.reason.as_deref()) {
+    let reason = match (v, reason_name) {
         (1, None) => LogoutReason::User,
         (1, Some(_)) => return None,
         (_, Some(name)) => LogoutReason::parse(name)?,
         (_, None) => LogoutReason::User,
     };
-    if record.reason.is_some() && kind != StateKind::LoggedOut {
+    if reason_name.is_some() && kind != StateKind::LoggedOut {
         return None;
     }
-    if record.v > 1 && kind == StateKind::LoggedOut && record.reason.is_none() {
+    if v > 1 && kind == StateKind::LoggedOut && reason_name.is_none() {
         return None;
     }
     match kind {
         StateKind::LoggedIn => {
-            let session =
-                Session::restore(&record.token?, record.issued_at?, record.expires_at?).ok()?;
+            let session = Session::restore(token?, issued_at?, expires_at?).ok()?;
             Some(AuthState::LoggedIn { session, profile })
         }
         _ if has_session => None,

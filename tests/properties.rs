@@ -15,6 +15,7 @@
 use proptest::prelude::*;
 use wx_auth::error::{AuthError, ErrorCode};
 use wx_auth::exchange;
+use wx_auth::json::Json;
 use wx_auth::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
 use wx_auth::profile::{Profile, ProfilePatch};
 use wx_auth::record::{self, Decoded};
@@ -353,6 +354,31 @@ proptest! {
     }
 
     #[test]
+    fn the_json_reader_agrees_with_serde_json(text in json_tokens()) {
+        let ours = Json::parse(&text);
+        let theirs = serde_json::from_str::<serde_json::Value>(&text).ok();
+        match (&ours, &theirs) {
+            (Some(a), Some(b)) => {
+                // serde_json keeps the last of duplicate keys; compare only unambiguous documents.
+                if !has_duplicate_keys(a) {
+                    prop_assert_eq!(sorted(a), from_serde(b), "{}", text);
+                }
+            }
+            (None, None) => {}
+            _ => prop_assert!(false, "{text}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    #[test]
+    fn what_serde_json_writes_the_json_reader_reads(text in ".{0,40}", n in any::<u64>(), m in any::<i64>()) {
+        let value = serde_json::json!({ "s": text, "n": n, "m": m, "a": [text, null, true, {"k": n}] });
+        let written = serde_json::to_string(&value).unwrap();
+        prop_assert_eq!(Json::parse(&written).map(|j| sorted(&j)), Some(from_serde(&value)));
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        prop_assert_eq!(Json::parse(&pretty).map(|j| sorted(&j)), Some(from_serde(&value)));
+    }
+
+    #[test]
     fn wx_failures_and_inputs_never_panic(msg in ".{0,80}", errno in proptest::option::of(any::<i64>()), api in "[a-zA-Z]{0,12}") {
         let f = WxFailure::new(msg.clone(), errno);
         let _ = f.kind();
@@ -361,6 +387,80 @@ proptest! {
         let _ = Method::parse(&msg);
         let _ = Profile::new(&msg, &api);
         let _ = exchange::login_body(&msg);
+    }
+}
+
+/// serde_json's value as this crate's `Json`, for comparing the two parsers.
+fn from_serde(v: &serde_json::Value) -> Json {
+    match v {
+        serde_json::Value::Null => Json::Null,
+        serde_json::Value::Bool(b) => Json::Bool(*b),
+        serde_json::Value::Number(n) => Json::Number(n.to_string()),
+        serde_json::Value::String(s) => Json::String(s.clone()),
+        serde_json::Value::Array(a) => Json::Array(a.iter().map(from_serde).collect()),
+        serde_json::Value::Object(o) => {
+            Json::Object(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
+        }
+    }
+}
+
+/// JSON-shaped text from tokens (no exponents, so no float-range differences), shallow.
+fn json_tokens() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("{"),
+        Just("}"),
+        Just("["),
+        Just("]"),
+        Just(","),
+        Just(":"),
+        Just(" "),
+        Just("\"a\""),
+        Just("\"b\""),
+        Just("\"\\u00e9\\n\""),
+        Just("\"\\ud83c\\udf0f\""),
+        Just("\"\\ud800\""),
+        Just("\"\\x\""),
+        Just("1"),
+        Just("-2.5"),
+        Just("0"),
+        Just("01"),
+        Just("-"),
+        Just("1."),
+        Just("true"),
+        Just("false"),
+        Just("null"),
+        Just("nul"),
+    ];
+    proptest::collection::vec(token, 0..40).prop_map(|t| t.concat())
+}
+
+/// The value with every object's members in key order, as serde_json's map keeps them.
+fn sorted(v: &Json) -> Json {
+    match v {
+        Json::Array(items) => Json::Array(items.iter().map(sorted).collect()),
+        Json::Object(members) => {
+            let mut m: Vec<(String, Json)> = members
+                .iter()
+                .map(|(k, v)| (k.clone(), sorted(v)))
+                .collect();
+            m.sort_by(|a, b| a.0.cmp(&b.0));
+            Json::Object(m)
+        }
+        other => other.clone(),
+    }
+}
+
+fn has_duplicate_keys(v: &Json) -> bool {
+    match v {
+        Json::Array(items) => items.iter().any(has_duplicate_keys),
+        Json::Object(members) => {
+            members
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| members.iter().skip(i + 1).any(|(k2, _)| k == k2))
+                || members.iter().any(|(_, v)| has_duplicate_keys(v))
+        }
+        _ => false,
     }
 }
 
