@@ -145,15 +145,10 @@ impl Auth {
     /// and registers the privacy listener. Resolves to the `Auth`.
     #[wasm_bindgen(js_name = create)]
     pub fn create_js(options: JsValue) -> Promise {
-        future_to_promise(async move {
-            Auth::create(&options)
-                .await
-                .map(JsValue::from)
-                .map_err(|e| error_value(&e))
-        })
+        settle(async move { Auth::create(&options).await.map(JsValue::from) })
     }
 
-    /// The current state: `{kind, profile?, expiresAt?}`.
+    /// The current state: `{kind, profile?, expiresAt?, reason?}`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsValue {
         self.inner.state_value()
@@ -809,7 +804,12 @@ fn profile_error(failure: WxFailure) -> AuthError {
 }
 
 /// A promise for a Rust future whose error is an [`AuthError`].
+///
+/// The future is boxed so that `future_to_promise` and this wrapper exist once in the
+/// wasm rather than once per exported method.
 fn settle(future: impl core::future::Future<Output = Res<JsValue>> + 'static) -> Promise {
+    let future: core::pin::Pin<alloc::boxed::Box<dyn core::future::Future<Output = Res<JsValue>>>> =
+        alloc::boxed::Box::pin(future);
     future_to_promise(async move { future.await.map_err(|e| error_value(&e)) })
 }
 

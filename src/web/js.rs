@@ -75,9 +75,9 @@ pub fn opt_ms(target: &JsValue, key: &str) -> Result<Option<u64>, AuthError> {
 ///
 /// Old Android clients sent `statusCode` as a string (platform.md §7).
 pub fn as_u64(value: &JsValue) -> Option<u64> {
-    let n = match value.as_f64() {
-        Some(n) => n,
-        None => value.as_string()?.trim().parse::<f64>().ok()?,
+    let Some(n) = value.as_f64() else {
+        // A numeric string: digits only (no float parsing linked in for this).
+        return value.as_string()?.trim().parse::<u64>().ok();
     };
     (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15)
         .then_some(n as u64)
