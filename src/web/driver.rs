@@ -566,15 +566,20 @@ impl Inner {
         let backoff = self.machine.borrow().config().backoff;
         let mut failures = 0;
         loop {
+            // Retried: what a fresh login may fix (wx.login, the network, a busy backend).
             let error = match self.attempt(flight).await {
                 Ok(()) => return Ok(()),
-                Err(e) if e.transient => e,
+                Err(e)
+                    if e.transient
+                        && matches!(
+                            e.code,
+                            ErrorCode::LoginFailed | ErrorCode::Network | ErrorCode::Server
+                        ) =>
+                {
+                    e
+                }
                 Err(e) => return Err(e),
             };
-            debug_assert!(matches!(
-                error.code,
-                ErrorCode::LoginFailed | ErrorCode::Network | ErrorCode::Server
-            ));
             failures += 1;
             match backoff.delay(failures, js_sys::Math::random()) {
                 Some(delay) => self.sleep(delay).await,
