@@ -15,6 +15,9 @@
 use proptest::prelude::*;
 use wx_auth::error::{AuthError, ErrorCode};
 use wx_auth::exchange;
+#[path = "support/json_oracle.rs"]
+mod json_oracle;
+use json_oracle::from_serde;
 use wx_auth::json::Json;
 use wx_auth::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
 use wx_auth::profile::{Profile, ProfilePatch};
@@ -387,20 +390,6 @@ proptest! {
         let _ = Method::parse(&msg);
         let _ = Profile::new(&msg, &api);
         let _ = exchange::login_body(&msg);
-    }
-}
-
-/// serde_json's value as this crate's `Json`, for comparing the two parsers.
-fn from_serde(v: &serde_json::Value) -> Json {
-    match v {
-        serde_json::Value::Null => Json::Null,
-        serde_json::Value::Bool(b) => Json::Bool(*b),
-        serde_json::Value::Number(n) => Json::Number(n.to_string()),
-        serde_json::Value::String(s) => Json::String(s.clone()),
-        serde_json::Value::Array(a) => Json::Array(a.iter().map(from_serde).collect()),
-        serde_json::Value::Object(o) => {
-            Json::Object(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
-        }
     }
 }
 

@@ -8,20 +8,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+#[path = "../../tests/support/json_oracle.rs"]
+mod json_oracle;
+use json_oracle::from_serde;
 use wx_auth::json::{Json, MAX_DEPTH};
-
-fn from_serde(v: &serde_json::Value) -> Json {
-    match v {
-        serde_json::Value::Null => Json::Null,
-        serde_json::Value::Bool(b) => Json::Bool(*b),
-        serde_json::Value::Number(n) => Json::Number(n.to_string()),
-        serde_json::Value::String(s) => Json::String(s.clone()),
-        serde_json::Value::Array(a) => Json::Array(a.iter().map(from_serde).collect()),
-        serde_json::Value::Object(o) => {
-            Json::Object(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
-        }
-    }
-}
 
 /// Objects' members in key order with numbers dropped to a marker (serde_json rewrites
 /// number text, e.g. `1E2` as `100.0`), or `None` if a key repeats.
@@ -72,7 +62,10 @@ fuzz_target!(|text: &str| {
             }
         }
         (None, Err(_)) => {}
-        (None, Ok(_)) => assert!(depth(text) > MAX_DEPTH, "refused a document serde_json reads: {text:?}"),
+        (None, Ok(_)) => assert!(
+            depth(text) > MAX_DEPTH,
+            "refused a document serde_json reads: {text:?}"
+        ),
         (Some(_), Err(e)) => assert!(
             e.to_string().contains("number out of range"),
             "accepted a document serde_json refuses ({e}): {text:?}"
