@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak fuzz
+.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size fuzz
 
 setup:
 	@scripts/setup.sh
@@ -20,7 +20,7 @@ dist: setup-build
 demo: dist
 	@node examples/demo.js
 
-test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc test-faults test-leak
+test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc test-faults test-leak test-size
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -58,6 +58,10 @@ test-faults:
 # 10,000 login/request/logout cycles with FinalizationRegistry removed: memory stays bounded.
 test-leak:
 	node tests/leak/run.js
+
+# The shipped files stay within their size budget (tools/size-budget.js).
+test-size:
+	node tools/size-budget.js dist
 
 # Every cargo-fuzz target in fuzz/ (nightly), FUZZ_SECONDS each (default 60); fails on a crash.
 fuzz:

@@ -1,0 +1,27 @@
+'use strict';
+// Fails when the shipped files grow past their budget: the figures measured when the
+// budget was last set, plus about 10%. Lower the budget when the files shrink.
+// Usage: node tools/size-budget.js [dist]
+const path = require('path');
+const { sizes } = require('./sizes.js');
+
+const BUDGET = {
+  // measured 37,090 B brotli (wasm 0cfe200)
+  'wx_auth.wasm (brotli)': { bytes: 40800, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
+  // measured 1,231 + 4,672 + 1,124 = 7,027 B gzip
+  'shim + glue + text-codec (gzip)': {
+    bytes: 7700,
+    measure: (dir) => ['index.js', 'wx_auth.js', 'text-codec.js'].reduce((n, f) => n + sizes(path.join(dir, f)).gzip, 0),
+  },
+};
+
+const dir = process.argv[2] || 'dist';
+let failed = 0;
+for (const [what, { bytes, measure }] of Object.entries(BUDGET)) {
+  const size = measure(dir);
+  const ok = size <= bytes;
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok' : 'not ok'} - ${what}: ${size} B of a ${bytes} B budget`);
+}
+console.log(`${Object.keys(BUDGET).length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
