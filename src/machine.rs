@@ -114,13 +114,6 @@ pub enum Transition {
     Reset,
 }
 
-/// What `logout()` does: the state to reach and the token to revoke on the backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogoutPlan {
-    /// The bearer token to send to `logoutUrl`, when there was a session.
-    pub revoke: Option<String>,
-}
-
 /// The state machine. See the module docs for how a driver uses it.
 #[derive(Debug, Clone)]
 pub struct Machine {
@@ -313,17 +306,18 @@ impl Machine {
         }
     }
 
-    /// Starts a logout: every flight in progress becomes stale at once.
+    /// Starts a logout: every flight in progress becomes stale at once. Returns the
+    /// token to revoke on the backend, if there was a session.
     ///
     /// Allowed when logged in, already logged out (a no-op), or while a login is in flight.
-    pub fn begin_logout(&mut self) -> Result<LogoutPlan, AuthError> {
+    pub fn begin_logout(&mut self) -> Result<Option<String>, AuthError> {
         let in_flight = self.flight.is_some();
         let revoke = self.state.session().map(|s| s.token().into());
         if revoke.is_none() && !in_flight && !matches!(self.state, AuthState::LoggedOut { .. }) {
             return Err(AuthError::transition("logout needs a login first"));
         }
         self.cancel_flights();
-        Ok(LogoutPlan { revoke })
+        Ok(revoke)
     }
 
     /// Starts a reset (back to anonymous, record removed): every flight becomes stale.
@@ -472,8 +466,7 @@ mod tests {
         let LoginStart::Begin(f) = m.begin_login(0).unwrap() else {
             panic!()
         };
-        let plan = m.begin_logout().unwrap();
-        assert_eq!(plan.revoke, None);
+        assert_eq!(m.begin_logout().unwrap(), None);
         m.apply(&Transition::LoggedOut(LogoutReason::User)).unwrap();
         assert_eq!(
             m.check_flight(f).unwrap_err().code,
@@ -492,11 +485,11 @@ mod tests {
             ErrorCode::InvalidTransition
         );
         let mut m = logged_in(Config::default());
-        assert_eq!(m.begin_logout().unwrap().revoke.as_deref(), Some("t1"));
+        assert_eq!(m.begin_logout().unwrap().as_deref(), Some("t1"));
         m.apply(&Transition::LoggedOut(LogoutReason::User)).unwrap();
         assert_eq!(m.state().session(), None);
         assert_eq!(m.state().profile(), Some(&profile()));
-        assert_eq!(m.begin_logout().unwrap().revoke, None);
+        assert_eq!(m.begin_logout().unwrap(), None);
     }
 
     #[test]

@@ -232,8 +232,8 @@ impl World {
                 self.m.end_flight(f);
             }
             Action::Logout => match self.m.begin_logout() {
-                Ok(plan) => {
-                    assert_eq!(plan.revoke.as_deref(), before.session().map(|s| s.token()));
+                Ok(revoke) => {
+                    assert_eq!(revoke.as_deref(), before.session().map(|s| s.token()));
                     self.m
                         .apply(&Transition::LoggedOut(LogoutReason::User))
                         .unwrap();

@@ -669,11 +669,11 @@ impl Inner {
     }
 
     async fn logout(&self) -> Res<JsValue> {
-        let plan = self.machine.borrow_mut().begin_logout()?;
+        let revoke = self.machine.borrow_mut().begin_logout()?;
         *self.running.borrow_mut() = None;
         self.commit(Transition::LoggedOut(LogoutReason::User), None)
             .await?;
-        self.revoke(plan.revoke);
+        self.revoke(revoke);
         Ok(self.state_value())
     }
 

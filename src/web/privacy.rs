@@ -73,11 +73,6 @@ impl Prompts {
         }
     }
 
-    /// Whether a prompt is waiting for an answer.
-    pub fn is_pending(&self) -> bool {
-        !self.pending.borrow().is_empty()
-    }
-
     /// Passes the page's answer to every waiting call.
     pub fn answer(&self, answer: &Answer) -> Result<(), AuthError> {
         let pending: Vec<Function> = self.pending.borrow_mut().drain(..).collect();
