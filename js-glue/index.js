@@ -43,7 +43,10 @@ function instantiate(path, imports) {
 function load(path) {
   if (loaded && loaded.path === path) return loaded.promise;
   if (loaded) return Promise.reject(new Error('wx-auth: already loaded from ' + loaded.path));
-  var promise = instantiate(path, glue.__wbg_get_imports()).then(function (result) {
+  // Started from a resolved promise so that a synchronous throw (a missing file) rejects.
+  var promise = Promise.resolve().then(function () {
+    return instantiate(path, glue.__wbg_get_imports());
+  }).then(function (result) {
     glue.__wbg_finalize_init(result && result.instance ? result.instance : result);
   });
   loaded = { path: path, promise: promise };

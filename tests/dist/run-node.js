@@ -69,6 +69,40 @@ async function main() {
     await realm.run("Promise.all([1, 2].map(function () { return __sdk.createAuth({ wasmPath: __wasmPath, loginUrl: 'https://api.example.com/auth/login' }); }))");
     assert.deepStrictEqual(realm.instantiated, ['/dist/wx_auth.wasm.br']);
   });
+  await test('dist: a wasmPath that does not load rejects (never throws), and a later call can load', async () => {
+    for (const options of [{}, { browser: true }]) {
+      const { realm } = sdkRealm(options);
+      realm.run('installWx(createWxSim({}))');
+      let threw = null;
+      let rejected = null;
+      try {
+        rejected = await realm.run("__sdk.createAuth({ wasmPath: '/dist/missing.wasm', loginUrl: 'https://api.example.com/auth/login' })")
+          .then(() => null, (e) => e);
+      } catch (e) {
+        threw = e;
+      }
+      assert.strictEqual(threw, null, 'createAuth threw');
+      assert.ok(rejected, 'rejected');
+    }
+    // Plain node (the fs branch): a missing file is a rejection too.
+    const plain = require(path.join(dist, 'index.js'));
+    let threw = null;
+    const pending = (() => {
+      try {
+        return plain.createAuth({ wasmPath: path.join(dist, 'missing.wasm'), loginUrl: 'https://api.example.com/auth/login' });
+      } catch (e) {
+        threw = e;
+        return null;
+      }
+    })();
+    assert.strictEqual(threw, null, 'createAuth threw in node');
+    assert.ok(await pending.then(() => null, (e) => e), 'rejected in node');
+    const { realm } = sdkRealm();
+    realm.run('installWx(createWxSim({}))');
+    await realm.run("__sdk.createAuth({ wasmPath: '/dist/missing.wasm', loginUrl: 'https://api.example.com/auth/login' })").then(() => null, () => null);
+    const auth = await realm.run("__sdk.createAuth({ wasmPath: __wasmPath, loginUrl: 'https://api.example.com/auth/login' })");
+    assert.strictEqual(typeof auth.state.kind, 'string');
+  });
   await test('dist: createAuth without a wasmPath is INVALID_ARGUMENT', async () => {
     const { realm } = sdkRealm();
     const err = await realm.run("__sdk.createAuth({ loginUrl: 'https://api.example.com/auth/login' })").then(() => null, (e) => e);
