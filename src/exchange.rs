@@ -21,8 +21,8 @@ pub fn login_body(code: &str) -> Result<String, AuthError> {
 }
 
 /// Whether a body carries code2Session's "system busy" code, -1, as `code` or `errcode`.
-fn says_busy(body: &str) -> bool {
-    let Some(doc) = Json::parse(body) else {
+fn says_busy(doc: Option<&Json>) -> bool {
+    let Some(doc) = doc else {
         return false;
     };
     ["code", "errcode"].iter().any(|key| match doc.member(key) {
@@ -43,15 +43,16 @@ const BUSY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// 408/429/500/502/503/504 and for any answer whose body carries code2Session's busy
 /// code `-1` (`{"code": -1}` or `{"errcode": -1}`); every other failure is not.
 pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
-    parse(status, body, sent_at)
-        .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(body)))
+    // Parsed once: the success path, the error message and the busy check all read it.
+    let doc = Json::parse(body);
+    parse(status, doc.as_ref(), sent_at)
+        .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref())))
 }
 
-fn parse(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
+fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthError> {
     match status {
         200 => {
-            let doc = Json::parse(body);
-            let member = |key| doc.as_ref().and_then(|d| d.member(key).ok().flatten());
+            let member = |key| doc.and_then(|d| d.member(key).ok().flatten());
             let (Some(token), Some(expires_in)) = (
                 member("token").and_then(Json::as_str),
                 member("expiresIn").filter(|v| matches!(v, Json::Number(_))),
@@ -79,20 +80,20 @@ fn parse(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
         }
         400..=499 => Err(AuthError::new(
             ErrorCode::LoginFailed,
-            format!("the backend refused the login ({})", describe(status, body)),
+            format!("the backend refused the login ({})", describe(status, doc)),
         )
         .with_status(status)),
         _ => Err(AuthError::new(
             ErrorCode::Server,
-            format!("the backend failed the login ({})", describe(status, body)),
+            format!("the backend failed the login ({})", describe(status, doc)),
         )
         .with_status(status)),
     }
 }
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
-fn describe(status: u16, body: &str) -> String {
-    let Some(doc) = Json::parse(body) else {
+fn describe(status: u16, doc: Option<&Json>) -> String {
+    let Some(doc) = doc else {
         return format!("HTTP {status}");
     };
     let code = match doc.member("code") {

@@ -332,7 +332,6 @@ impl Parser<'_> {
 }
 
 /// Writes JSON text: an object's members, a string, a number.
-#[derive(Default)]
 pub struct Writer {
     out: String,
     first: bool,

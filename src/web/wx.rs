@@ -33,10 +33,12 @@ extern "C" {
 /// resolves at once rather than never.
 pub fn sleep(ms: u64, timer: Option<&Function>) -> JsFuture {
     let promise = Promise::new(&mut |resolve, _reject| {
-        let ms = JsValue::from_f64(ms as f64);
+        let ms = ms as f64;
         let started = match timer {
-            Some(timer) => timer.call2(&JsValue::UNDEFINED, &resolve, &ms).is_ok(),
-            None => global_set_timeout(&resolve, ms.as_f64().unwrap_or(0.0)).is_ok(),
+            Some(timer) => timer
+                .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from_f64(ms))
+                .is_ok(),
+            None => global_set_timeout(&resolve, ms).is_ok(),
         };
         if !started {
             let _ = resolve.call0(&JsValue::UNDEFINED);
