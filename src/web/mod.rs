@@ -10,3 +10,11 @@ pub mod privacy;
 pub mod wx;
 
 pub use driver::Auth;
+
+/// The allocator: lol_alloc's free list (address-ordered, coalescing) instead of std's
+/// dlmalloc, which was the largest single piece of the shipped wasm.
+// SAFETY: the module is single-threaded: it is built without atomics or shared memory,
+// and WXWebAssembly runs it on the one logic-layer thread, so no two allocator calls overlap.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
