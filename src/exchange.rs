@@ -3,7 +3,7 @@
 use crate::error::{AuthError, ErrorCode};
 use crate::json::{Json, Writer};
 use crate::session::Session;
-use alloc::format;
+use crate::text::{concat, push_u64};
 use alloc::string::String;
 
 /// Longest login code accepted from `wx.login` (real codes are 32 characters).
@@ -73,19 +73,27 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
             Session::issue(token, secs, sent_at).map_err(|e| {
                 AuthError::new(
                     ErrorCode::Server,
-                    format!("the login response is unusable: {}", e.message),
+                    concat(&["the login response is unusable: ", &e.message]),
                 )
                 .with_status(status)
             })
         }
         400..=499 => Err(AuthError::new(
             ErrorCode::LoginFailed,
-            format!("the backend refused the login ({})", describe(status, doc)),
+            concat(&[
+                "the backend refused the login (",
+                &describe(status, doc),
+                ")",
+            ]),
         )
         .with_status(status)),
         _ => Err(AuthError::new(
             ErrorCode::Server,
-            format!("the backend failed the login ({})", describe(status, doc)),
+            concat(&[
+                "the backend failed the login (",
+                &describe(status, doc),
+                ")",
+            ]),
         )
         .with_status(status)),
     }
@@ -93,24 +101,25 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
 fn describe(status: u16, doc: Option<&Json>) -> String {
+    let mut out = String::from("HTTP ");
+    push_u64(&mut out, u64::from(status));
     let Some(doc) = doc else {
-        return format!("HTTP {status}");
+        return out;
     };
-    let code = match doc.member("code") {
-        Ok(Some(Json::String(s))) => s.clone(),
-        Ok(Some(Json::Number(n))) => n.clone(),
-        _ => String::new(),
-    };
-    let message: String = match doc.member("message") {
-        Ok(Some(Json::String(m))) => m.chars().take(200).collect(),
-        _ => String::new(),
-    };
-    match (code.is_empty(), message.is_empty()) {
-        (true, true) => format!("HTTP {status}"),
-        (false, true) => format!("HTTP {status}, {code}"),
-        (true, false) => format!("HTTP {status}: {message}"),
-        (false, false) => format!("HTTP {status}, {code}: {message}"),
+    match doc.member("code") {
+        Ok(Some(Json::String(code) | Json::Number(code))) if !code.is_empty() => {
+            out.push_str(", ");
+            out.push_str(code);
+        }
+        _ => {}
     }
+    if let Ok(Some(Json::String(m))) = doc.member("message") {
+        if !m.is_empty() {
+            out.push_str(": ");
+            out.extend(m.chars().take(200));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ impl Json {
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        text.parse().ok()
+        crate::text::parse_u64(text)
     }
 
     /// The value of an integer literal that fits an `i64` (`-1`, `7200`).
@@ -84,7 +84,7 @@ impl Json {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        text.parse().ok()
+        crate::text::parse_i64(text)
     }
 
     /// The value of any number that denotes a whole number from 0 to `u64::MAX`:
@@ -104,7 +104,7 @@ fn whole(text: &str) -> Option<u64> {
         return whole(magnitude).filter(|&n| n == 0);
     }
     let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(i) => (text.get(..i)?, text.get(i + 1..)?.parse::<i64>().ok()?),
+        Some(i) => (text.get(..i)?, crate::text::parse_i64(text.get(i + 1..)?)?),
         None => (text, 0),
     };
     let (int, frac) = match mantissa.find('.') {
@@ -365,7 +365,7 @@ impl Writer {
     /// Adds a whole-number member.
     pub fn number(mut self, key: &str, value: u64) -> Writer {
         self.key(key);
-        self.out.push_str(&alloc::format!("{value}"));
+        crate::text::push_u64(&mut self.out, value);
         self
     }
 

@@ -39,6 +39,7 @@ pub mod retry;
 pub mod session;
 pub mod state;
 pub mod storage;
+pub mod text;
 pub mod version;
 pub mod wx_failure;
 

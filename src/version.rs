@@ -23,7 +23,7 @@ impl BaseVersion {
             if piece.is_empty() || !piece.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            *slot = piece.parse().ok()?;
+            *slot = u32::try_from(crate::text::parse_u64(piece)?).ok()?;
         }
         let [a, b, c] = parts;
         Some(BaseVersion(a, b, c))

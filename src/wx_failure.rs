@@ -4,6 +4,7 @@
 //! never by exact text: wording differs across platforms and base library versions
 //! (platform.md §12, "auth deny" vs "auth denied" vs "-12006,auth deny").
 
+use crate::text::contains_ignore_case;
 use alloc::string::{String, ToString};
 
 /// A failure object from a wx API callback: `{errMsg, errno?}`.
@@ -72,11 +73,8 @@ impl WxFailure {
         if self.errno.is_some_and(|e| CONFIG_ERRNOS.contains(&e)) {
             return false;
         }
-        let text = self.err_msg.to_ascii_lowercase();
-        if text.contains("domain list")
-            || text.contains("invalid url")
-            || text.contains("not supported")
-        {
+        let has = |word| contains_ignore_case(&self.err_msg, word);
+        if has("domain list") || has("invalid url") || has("not supported") {
             return false;
         }
         matches!(
@@ -97,18 +95,18 @@ impl WxFailure {
                 _ => {}
             }
         }
-        let text = self.err_msg.to_ascii_lowercase();
-        if text.contains("privacy") {
+        let has = |word| contains_ignore_case(&self.err_msg, word);
+        if has("privacy") {
             FailureKind::Privacy
-        } else if text.contains("tap gesture") || text.contains("user tap") {
+        } else if has("tap gesture") || has("user tap") {
             FailureKind::TapRequired
-        } else if text.contains("deny") || text.contains("denied") || text.contains("cancel") {
+        } else if has("deny") || has("denied") || has("cancel") {
             FailureKind::UserDenied
-        } else if text.contains("timeout") || text.contains("time out") {
+        } else if has("timeout") || has("time out") {
             FailureKind::Timeout
-        } else if text.contains("interrupted") {
+        } else if has("interrupted") {
             FailureKind::Interrupted
-        } else if text.contains("not found") {
+        } else if has("not found") {
             FailureKind::NotFound
         } else {
             FailureKind::Other

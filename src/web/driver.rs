@@ -106,7 +106,7 @@ fn opt_function(value: &JsValue, key: &str) -> Res<Option<Function>> {
         v => v
             .dyn_into::<Function>()
             .map(Some)
-            .map_err(|_| AuthError::argument(alloc::format!("{key} must be a function"))),
+            .map_err(|_| AuthError::argument(crate::text::concat(&[key, " must be a function"]))),
     }
 }
 
@@ -655,7 +655,7 @@ impl Inner {
                         return Err(match (ended, e.code) {
                             (Some(reason), _) => AuthError::new(
                                 ErrorCode::NotLoggedIn,
-                                alloc::format!("the session ended ({})", reason.as_str()),
+                                crate::text::concat(&["the session ended (", reason.as_str(), ")"]),
                             ),
                             (None, ErrorCode::InvalidTransition) => {
                                 AuthError::new(ErrorCode::NotLoggedIn, e.message)

@@ -48,7 +48,7 @@ fn opt<T>(
     }
     convert(&v)
         .map(Some)
-        .ok_or_else(|| AuthError::argument(alloc::format!("{key} must be {what}")))
+        .ok_or_else(|| AuthError::argument(crate::text::concat(&[key, " must be ", what])))
 }
 
 /// Reads an optional string option.
@@ -77,7 +77,7 @@ pub fn opt_ms(target: &JsValue, key: &str) -> Result<Option<u64>, AuthError> {
 pub fn as_u64(value: &JsValue) -> Option<u64> {
     let Some(n) = value.as_f64() else {
         // A numeric string: digits only (no float parsing linked in for this).
-        return value.as_string()?.trim().parse::<u64>().ok();
+        return crate::text::parse_u64(value.as_string()?.trim());
     };
     (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15)
         .then_some(n as u64)

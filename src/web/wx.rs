@@ -8,9 +8,9 @@
 
 use super::js::{as_u64, get, get_function, get_string, object, set};
 use crate::profile::Profile;
+use crate::text::concat;
 use crate::version::BaseVersion;
 use crate::wx_failure::{FailureKind, WxFailure};
-use alloc::format;
 use alloc::string::String;
 use core::future::Future;
 use js_sys::{Function, Object, Promise};
@@ -90,7 +90,7 @@ fn failure(api: &str, value: &JsValue) -> WxFailure {
         let text = get_string(value, "message")
             .or_else(|| value.as_string())
             .unwrap_or_default();
-        format!("{api}:fail {text}")
+        concat(&[api, ":fail ", &text])
     });
     WxFailure::new(err_msg, errno)
 }
@@ -152,7 +152,7 @@ pub fn get_user_profile(desc: &str) -> impl Future<Output = Result<Profile, WxFa
         let avatar = get_string(&info, "avatarUrl").unwrap_or_default();
         Profile::new(&nick, &avatar).map_err(|e| {
             WxFailure::new(
-                format!("getUserProfile:fail unusable userInfo: {}", e.message),
+                concat(&["getUserProfile:fail unusable userInfo: ", &e.message]),
                 None,
             )
         })
