@@ -11,6 +11,7 @@
 //! No input can panic: a panic in wasm aborts the module for the whole page, so
 //! non-test code is linted against `unwrap`, `expect`, `panic!` and indexing.
 
+#![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(missing_docs)]
 // A RefCell borrow held across an await panics when the awaited work re-enters.
 #![deny(clippy::await_holding_refcell_ref)]

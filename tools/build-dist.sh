@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 crate=wx_auth
 # `cargo rustc --crate-type cdylib` is what makes `lto = true` apply; plain `cargo build`
 # with crate-type ["cdylib", "rlib"] silently skips LTO (toolchain.md §4).
-cargo rustc --quiet --lib --release --target wasm32-unknown-unknown --crate-type cdylib
+cargo rustc --quiet --lib --release --target wasm32-unknown-unknown --crate-type cdylib \
+  --no-default-features  # no_std: see [features] in Cargo.toml
 wasm-bindgen --target nodejs --no-typescript --out-dir target/bindgen \
   "target/wasm32-unknown-unknown/release/$crate.wasm"
 rm -rf dist.tmp && mkdir -p dist.tmp

@@ -79,8 +79,12 @@ pub fn as_u64(value: &JsValue) -> Option<u64> {
         // A numeric string: digits only (no float parsing linked in for this).
         return crate::text::parse_u64(value.as_string()?.trim());
     };
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9.007_199_254_740_991e15)
-        .then_some(n as u64)
+    if !(n >= 0.0 && n <= 9.007_199_254_740_991e15) {
+        return None; // also NaN
+    }
+    // Whole when the truncation loses nothing (`f64::fract` is not in core).
+    let whole = n as u64;
+    (whole as f64 == n).then_some(whole)
 }
 
 /// The JS `Error` for an SDK error: `message`, `code`, and `errMsg`/`errno`/`statusCode` when known.
