@@ -55,7 +55,7 @@ export interface CreateAuthOptions {
   loginUrl: string;
   /** POSTed with the bearer token on logout (best effort). */
   logoutUrl?: string;
-  /** POST {code} (a fresh wx.login code) with the bearer token → 2xx when the backend deleted the account. Needed by unbind(). */
+  /** POST {code} (a fresh wx.login code) with the bearer token → 2xx {ok: true} when the backend deleted the account. Needed by unbind(). */
   unbindUrl?: string;
   /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
   storageKey?: string;

@@ -91,18 +91,28 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
     }
 }
 
-/// What the backend's answer to an unbind request means: any 2xx is done.
+/// What the backend's answer to an unbind request means: 2xx with `{"ok": true}` is
+/// done. A 2xx without it (a captive portal's page) is `SERVER`: the SDK must not forget
+/// the session of an account that may still exist.
 ///
 /// 401 is `NOT_LOGGED_IN` (the session is not valid there); another 4xx is
 /// `LOGIN_FAILED` (the fresh code was refused, or belongs to someone else); anything
 /// else is `SERVER`, transient for the same statuses and busy bodies as a login.
 pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
-    if (200..300).contains(&status) {
+    let doc = Json::parse(body);
+    let confirmed = doc
+        .as_ref()
+        .and_then(|d| d.member("ok").ok().flatten())
+        .is_some_and(|ok| *ok == Json::Bool(true));
+    if (200..300).contains(&status) && confirmed {
         return Ok(());
     }
-    let doc = Json::parse(body);
     let what = describe(status, doc.as_ref());
     let error = match status {
+        200..=299 => AuthError::new(
+            ErrorCode::Server,
+            format!("the unbind response is not {{\"ok\": true}} ({what})"),
+        ),
         401 => AuthError::new(
             ErrorCode::NotLoggedIn,
             format!("the backend has no valid session for the unbind ({what})"),
@@ -156,7 +166,9 @@ mod tests {
     #[test]
     fn unbind_replies_map_to_codes() {
         assert_eq!(check_unbind_reply(200, r#"{"ok":true}"#), Ok(()));
-        assert_eq!(check_unbind_reply(204, ""), Ok(()));
+        let e = check_unbind_reply(200, "<html>portal</html>").unwrap_err();
+        assert_eq!((e.code, e.transient), (ErrorCode::Server, false));
+        assert!(check_unbind_reply(200, r#"{"ok":false}"#).is_err());
         let e = check_unbind_reply(401, r#"{"code":"UNAUTHORIZED"}"#).unwrap_err();
         assert_eq!(
             (e.code, e.status, e.transient),

@@ -722,6 +722,8 @@ export const cases = [
     eq([e.statusCode, e.transient], [403, false], 'status');
     sim.backendNext('/auth/unbind', { statusCode: 503, body: { code: 'WECHAT_BUSY' } });
     eq((await rejects(auth.unbind(), 'SERVER', 'busy')).transient, true, 'busy is transient');
+    sim.backendNext('/auth/unbind', { statusCode: 200, body: '<html>Wi-Fi login</html>' });
+    await rejects(auth.unbind(), 'SERVER', 'a 200 that is not {ok: true}');
     sim.backendNext('/auth/unbind', { statusCode: 401, body: { code: 'UNAUTHORIZED' } });
     await rejects(auth.unbind(), 'NOT_LOGGED_IN', '401');
     sim.failNext('request', { errMsg: 'request:fail timeout', errno: 5 });
@@ -732,7 +734,7 @@ export const cases = [
     await rejects(auth.unbind(), 'STORAGE', 'removing the record');
     eq(auth.state, before, 'state unchanged');
     eq(sim.storageText(KEY), record, 'record unchanged');
-    eq(sim.count('login'), 7, 'one wx.login per unbind, none retried');
+    eq(sim.count('login'), 8, 'one wx.login per unbind, none retried');
   }],
   ['unbind: needs a login and the unbindUrl option', async (env) => {
     const { sim, auth } = await agreed(env, {}, { unbindUrl: UNBIND_URL });
