@@ -10,12 +10,14 @@ cargo rustc --quiet --lib --release --target wasm32-unknown-unknown --crate-type
 wasm-bindgen --target nodejs --no-typescript --out-dir target/bindgen \
   "target/wasm32-unknown-unknown/release/$crate.wasm"
 rm -rf dist.tmp && mkdir -p dist.tmp
-node tools/wxify.js "target/bindgen/$crate.js" "dist.tmp/$crate.js"
 # -Oz with binaryen 132; the two exported globals wasm-bindgen adds are removed because
 # WXWebAssembly on iOS cannot load a module that exports globals (platform.md §1.1).
 tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --remove-exports --pass-arg=remove-exports@__abort_handler,__instance_terminated \
   "target/bindgen/${crate}_bg.wasm" -o "dist.tmp/$crate.wasm"
+# The CommonJS glue for WXWebAssembly; the wasm's import/export names are shortened
+# and the glue made to match (tools/wxify.js, tools/wasm-names.js).
+node tools/wxify.js "target/bindgen/$crate.js" "dist.tmp/$crate.js" "dist.tmp/$crate.wasm"
 node -e '
 const z = require("zlib"), fs = require("fs"), f = process.argv[1];
 fs.writeFileSync(f + ".br", z.brotliCompressSync(fs.readFileSync(f), {

@@ -5,9 +5,37 @@
 //  - the tail that reads the .wasm with `fs` and builds `WebAssembly.Module` synchronously
 //    is replaced by exported `__wbg_get_imports` / `__wbg_finalize_init`, so the shim can
 //    instantiate through `WXWebAssembly.instantiate(path)` (toolchain.md §6).
+//  - with a .wasm given, its import and export names are shortened (tools/wasm-names.js)
+//    and the glue is made to use the short names.
 // It fails loudly when the glue does not look as expected (a wasm-bindgen upgrade).
-// Usage: node tools/wxify.js <in.js> <out.js>
+// Usage: node tools/wxify.js <in.js> <out.js> [<module.wasm>, rewritten in place]
 const fs = require('fs');
+const { shorten } = require('./wasm-names.js');
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Makes the glue use the names `shorten` gave: the keys of the import object, the
+// module name it is filed under, and every `wasm.<export>`.
+function useShortNames(src, { imports, exports, modules }) {
+  let out = src;
+  for (const [old, short] of imports) {
+    const key = new RegExp(`^(\\s+)${escape(old)}: function\\(`, 'm');
+    if (!key.test(out)) throw new Error(`wxify: the glue has no import ${old}`);
+    out = out.replace(key, `$1${short}: function(`);
+  }
+  for (const [old, short] of modules) {
+    const key = `"${old}": import0,`;
+    if (!out.includes(key)) throw new Error(`wxify: the glue has no import module ${old}`);
+    out = out.replace(key, `"${short}": import0,`);
+  }
+  out = out.replace(/\bwasm\.(\w+)/g, (whole, old) => {
+    const short = exports.get(old);
+    if (short) return `wasm.${short}`;
+    if (old === 'memory' || old === '__wbindgen_externrefs') return whole;
+    throw new Error(`wxify: the glue uses wasm.${old}, which the module does not export`);
+  });
+  return out;
+}
 
 function wxify(src) {
   const tail = /const wasmPath = `\$\{__dirname\}\/[\w-]+_bg\.wasm`;\nconst wasmBytes = require\('fs'\)\.readFileSync\(wasmPath\);\nconst wasmModule = new WebAssembly\.Module\(wasmBytes\);\nlet wasmInstance = new WebAssembly\.Instance\(wasmModule, __wbg_get_imports\(\)\);\nlet wasm = wasmInstance\.exports;\n(wasm\.__wbindgen_start\(\);\n)?\s*$/;
@@ -43,7 +71,14 @@ function wxify(src) {
 }
 
 if (require.main === module) {
-  const [input, output] = process.argv.slice(2);
-  fs.writeFileSync(output, wxify(fs.readFileSync(input, 'utf8')));
+  const [input, output, wasmFile] = process.argv.slice(2);
+  let glue = wxify(fs.readFileSync(input, 'utf8'));
+  if (wasmFile) {
+    const names = shorten(fs.readFileSync(wasmFile));
+    if (!WebAssembly.validate(names.wasm)) throw new Error('wxify: the renamed wasm does not validate');
+    glue = useShortNames(glue, names);
+    fs.writeFileSync(wasmFile, names.wasm);
+  }
+  fs.writeFileSync(output, glue);
 }
-module.exports = { wxify };
+module.exports = { wxify, useShortNames };
