@@ -33,6 +33,7 @@ impl Json {
     /// Parses a whole document; `None` if it is not exactly one JSON value.
     pub fn parse(text: &str) -> Option<Json> {
         let mut p = Parser {
+            text,
             bytes: text.as_bytes(),
             at: 0,
         };
@@ -103,11 +104,12 @@ fn whole(text: &str) -> Option<u64> {
         // A negative literal is whole and not below zero only when it is a zero.
         return whole(magnitude).filter(|&n| n == 0);
     }
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
+    // Byte positions: `str::find(char)` links core's char searcher.
+    let (mantissa, exponent) = match text.bytes().position(|b| b == b'e' || b == b'E') {
         Some(i) => (text.get(..i)?, crate::text::parse_i64(text.get(i + 1..)?)?),
         None => (text, 0),
     };
-    let (int, frac) = match mantissa.find('.') {
+    let (int, frac) = match mantissa.bytes().position(|b| b == b'.') {
         Some(i) => (mantissa.get(..i)?, mantissa.get(i + 1..)?),
         None => (mantissa, ""),
     };
@@ -140,6 +142,8 @@ fn whole(text: &str) -> Option<u64> {
 }
 
 struct Parser<'a> {
+    /// The text, for slices that are whole characters (cut at ASCII bytes).
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -256,8 +260,7 @@ impl Parser<'_> {
             self.digit()?;
             self.digits();
         }
-        let text = core::str::from_utf8(self.bytes.get(start..self.at)?).ok()?;
-        Some(Json::Number(text.into()))
+        Some(Json::Number(self.text.get(start..self.at)?.into()))
     }
 
     fn digit(&mut self) -> Option<()> {
@@ -272,7 +275,7 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Option<String> {
         self.bump(); // '"'
-        let mut out: Vec<u8> = Vec::new();
+        let mut out = String::new();
         loop {
             let start = self.at;
             while self
@@ -281,9 +284,10 @@ impl Parser<'_> {
             {
                 self.at += 1;
             }
-            out.extend_from_slice(self.bytes.get(start..self.at)?);
+            // The run ends at an ASCII byte (or the end), so it is whole characters.
+            out.push_str(self.text.get(start..self.at)?);
             match self.bump()? {
-                b'"' => return String::from_utf8(out).ok(),
+                b'"' => return Some(out),
                 b'\\' => {
                     let c = match self.bump()? {
                         b'"' => '"',
@@ -297,8 +301,7 @@ impl Parser<'_> {
                         b'u' => self.unicode_escape()?,
                         _ => return None,
                     };
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    out.push(c);
                 }
                 _ => return None, // a raw control character
             }

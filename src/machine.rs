@@ -178,7 +178,7 @@ impl Machine {
 
     /// Checks a `getUserProfile` `desc` before wx is called: 1 to 30 characters.
     pub fn check_profile_desc(&self, desc: &str) -> Result<(), AuthError> {
-        let n = desc.chars().count();
+        let n = crate::text::char_count(desc);
         if n == 0 || n > MAX_PROFILE_DESC_CHARS {
             return Err(AuthError::argument(
                 "desc must be 1 to 30 characters (it is shown in the profile popup)",

@@ -93,7 +93,7 @@ fn check_nick_name(raw: &str) -> Result<String, AuthError> {
     if nick.is_empty() {
         return Err(AuthError::argument("nickName is empty"));
     }
-    if nick.chars().count() > MAX_NICKNAME_CHARS {
+    if crate::text::char_count(nick) > MAX_NICKNAME_CHARS {
         return Err(AuthError::argument("nickName is longer than 64 characters"));
     }
     if nick.chars().any(char::is_control) {

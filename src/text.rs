@@ -55,17 +55,27 @@ pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 /// The value of an optional `+` and one or more ASCII digits, if it fits a `u64`:
 /// what `text.parse::<u64>()` accepts.
 pub fn parse_u64(text: &str) -> Option<u64> {
-    let digits = text.strip_prefix('+').unwrap_or(text);
+    digits_u64(text.strip_prefix('+').unwrap_or(text).as_bytes())
+}
+
+/// The value of one or more ASCII digits, if it fits a `u64`.
+pub fn digits_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
-    digits.bytes().try_fold(0u64, |value, b| {
+    digits.iter().try_fold(0u64, |value, &b| {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             return None;
         }
         value.checked_mul(10)?.checked_add(u64::from(digit))
     })
+}
+
+/// The number of characters (`chars().count()`, without core's counting routine).
+pub fn char_count(text: &str) -> usize {
+    // Every character has exactly one byte that is not a UTF-8 continuation byte.
+    text.bytes().filter(|&b| b & 0xC0 != 0x80).count()
 }
 
 /// The value of an optional `+` or `-` and one or more ASCII digits, if it fits an
@@ -105,6 +115,20 @@ mod tests {
         let mut s = String::from("HTTP ");
         push_u64(&mut s, 503);
         assert_eq!(s, "HTTP 503");
+    }
+
+    #[test]
+    fn char_count_counts_chars() {
+        for s in [
+            "",
+            "a",
+            "微信用户",
+            "🌏x",
+            "e\u{301}",
+            "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
+        ] {
+            assert_eq!(char_count(s), s.chars().count(), "{s:?}");
+        }
     }
 
     #[test]

@@ -18,12 +18,11 @@ impl BaseVersion {
     /// Parses `"2.32.3"`; missing parts count as 0 (`"3.1"` is 3.1.0). `None` for anything else.
     pub fn parse(text: &str) -> Option<BaseVersion> {
         let mut parts = [0u32; 3];
-        for (i, piece) in text.trim().split('.').enumerate() {
+        // Split as bytes: `str::split('.')` links core's char searcher.
+        for (i, piece) in text.trim().as_bytes().split(|&b| b == b'.').enumerate() {
             let slot = parts.get_mut(i)?;
-            if piece.is_empty() || !piece.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            *slot = u32::try_from(crate::text::parse_u64(piece)?).ok()?;
+            // digits_u64 takes ASCII digits only (no sign), and at least one.
+            *slot = u32::try_from(crate::text::digits_u64(piece)?).ok()?;
         }
         let [a, b, c] = parts;
         Some(BaseVersion(a, b, c))
