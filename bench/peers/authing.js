@@ -1,0 +1,7 @@
+'use strict';
+const PKG = 'authing';
+module.exports = {
+  name: PKG, short: 'authing',
+  version: () => '?',
+  unsupported: 'not wired into the simulator yet',
+};
