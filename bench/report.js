@@ -50,8 +50,8 @@ function write(r, file) {
   p(`| **ours · total (wasm + 3 JS files)** | **${n(sum('raw', s.ours.rows))}** | **${n(sum('gzip', s.ours.rows))}** | **${n(sum('brotli', s.ours.rows))}** |`);
   p(`| ours · the 3 JS files minified with the same esbuild (not shipped; like-for-like) | ${n(s.ours.minJs.raw)} | ${n(s.ours.minJs.gzip)} | ${n(s.ours.minJs.brotli)} |`);
   for (const row of s.peers) {
-    if (row.error) { p(`| ${row.peer.name} ${row.peer.version} | not bundled: ${row.error} | | |`); continue; }
-    p(`| ${row.peer.name} ${row.peer.version} · \`${row.file}\`${row.peer.sizeNote ? ' (' + row.peer.sizeNote + ')' : ''} | ${n(row.raw)} | ${n(row.gzip)} | ${n(row.brotli)} |`);
+    if (row.error) { p(`| ${row.peer.name} ${row.peer.version()} | not bundled: ${row.error} | | |`); continue; }
+    p(`| ${row.peer.name} ${row.peer.version()} · \`${row.file}\`${row.peer.sizeNote ? ' (' + row.peer.sizeNote + ')' : ''} | ${n(row.raw)} | ${n(row.gzip)} | ${n(row.brotli)} |`);
   }
   p();
   p(`Targets (issue #6): wasm ≤ 20,480 B brotli — now ${n(wasm.brotli)} (${wasm.brotli <= 20480 ? 'met' : 'over by ' + n(wasm.brotli - 20480)}); shim \`index.js\` < 5,120 B gzip — now ${n(s.ours.rows.find((x) => x.file === 'dist/index.js').gzip)}; all three JS files ${n(sum('gzip', js))} B gzip.`);

@@ -73,4 +73,4 @@ function allSkipped(reason) {
   return { cold: reason, first: reason, expired10: reason, '401x3': reason, logout: reason };
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); }); // peers leave timers running

@@ -23,6 +23,20 @@ function launch(options) {
     backend: (req, sim) => backend.handle(req, sim) }, o.simConfig);
   const sim = realm.run('var sim = createWxSim(__cfg); installWx(sim); sim');
   backend.sim = sim;
+  // Bench-only shims for wx APIs a peer calls that the simulator lacks: no-ops that
+  // answer success, logged as `<api> (bench shim)` in the call log.
+  for (const name of o.wxShims || []) {
+    realm.context.__shimName = name;
+    realm.run(`(function (name) {
+      if (typeof wx[name] === 'function') return;
+      wx[name] = function (opt) {
+        sim.calls.push({ api: name + ' (bench shim)', detail: '', at: sim.now() });
+        if (/Sync$/.test(name)) return {};
+        if (opt && typeof opt.success === 'function') setTimeout(function () { opt.success({ errMsg: name + ':ok' }); }, 0);
+        if (opt && typeof opt.complete === 'function') setTimeout(function () { opt.complete({ errMsg: name + ':ok' }); }, 0);
+      };
+    })(__shimName)`);
+  }
   if (o.fakeDate) {
     // Date.now() and new Date() read the simulated clock; a peer that stores an expiry
     // from Date.now() and compares later stays consistent with the backend.

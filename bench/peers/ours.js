@@ -14,6 +14,7 @@ module.exports = {
   short: 'ours',
   version: () => /^version = "(.*)"/m.exec(require('fs').readFileSync(require('path').join(__dirname, '../../Cargo.toml'), 'utf8'))[1],
   url: API + '/api/me',
+  readyMeans: 'require of `dist/index.js` + `createAuth` resolved, state `logged-in`',
   // A valid stored session, as a previous launch of the SDK wrote it.
   async seed(env) {
     if (!captured) {
