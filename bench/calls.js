@@ -1,4 +1,6 @@
 'use strict';
+// Peers may leave promise rejections unhandled; they are counted, not fatal.
+process.on('unhandledRejection', (r) => { (global.__benchUnhandled = global.__benchUnhandled || []).push(String((r && (r.errMsg || r.message)) || JSON.stringify(r))); });
 // Platform calls per scenario: each SDK runs each scenario in a fresh launch of the
 // strict simulator; the wx calls it makes are counted from the simulator's call log.
 const { launch, countCalls } = require('./lib/env.js');

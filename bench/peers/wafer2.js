@@ -37,7 +37,7 @@ module.exports = peer('wafer2', 'wafer2-client-sdk', {
     return { sdk, state: session ? 'logged-in' : 'none' };
   },
   loggedIn: (h) => h.state === 'logged-in',
-  login: (h) => cb((ok, fail) => h.sdk.loginWithCode({ success: ok, fail })),
+  login: (h) => cb((ok, fail) => h.sdk.loginWithCode({ success: ok, fail })).then(() => { h.state = 'logged-in'; }),
   request: (h, url) => cb((ok, fail) => h.sdk.request({ url, login: false, success: ok, fail })),
   logout: (h) => { h.sdk.clearSession(); },
   readState: (h) => h.sdk.Session.get(),

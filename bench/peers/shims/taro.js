@@ -6,13 +6,12 @@ var Taro = {};
   'checkSession', 'getSystemInfoSync', 'getAccountInfoSync', 'getUserProfile', 'showToast', 'getSystemInfo'].forEach(function (name) {
   Taro[name] = function (o) {
     if (/Sync$/.test(name)) return wx[name].apply(wx, arguments);
-    if (name === 'request') {
-      return new Promise(function (resolve, reject) {
-        wx.request(Object.assign({}, o, { success: resolve, fail: reject }));
-      });
-    }
+    var opt = o || {};
     return new Promise(function (resolve, reject) {
-      wx[name](Object.assign({}, o, { success: resolve, fail: reject }));
+      wx[name](Object.assign({}, opt, {
+        success: function (r) { if (opt.success) opt.success(r); resolve(r); },
+        fail: function (r) { if (opt.fail) opt.fail(r); reject(r); },
+      }));
     });
   };
 });
