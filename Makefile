@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size fuzz
+.PHONY: setup setup-build dist demo bench test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size fuzz
 
 setup:
 	@scripts/setup.sh
@@ -19,6 +19,13 @@ dist: setup-build
 
 demo: dist
 	@node examples/demo.js
+
+# Ours against the peer SDKs: size, start-up, per-call cost, platform calls; writes bench/RESULTS.md.
+# Not part of `make test` (timings never gate a build).
+bench: setup-build
+	@scripts/setup-bench.sh
+	@$(MAKE) --no-print-directory dist
+	@node bench/run.js
 
 test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc test-faults test-leak test-size
 	@echo "make test: all suites passed"
