@@ -213,6 +213,8 @@ function wrapPage(page) {
     instance: page.instance,
     find: find,
     has: (selector) => find(selector) !== null,
+    /** The text of every node matching a selector, in order. */
+    texts: (selector) => page.querySelectorAll(selector).map((n) => n.dom.textContent.replace(/\s+/g, ' ').trim()),
     text: (selector) => get(selector).dom.textContent.trim(),
     /** The page's whole visible text, whitespace collapsed. */
     allText: () => page.dom.textContent.replace(/\s+/g, ' ').trim(),

@@ -26,6 +26,7 @@ const ERROR_TEXT = {
   SERVER: '服务暂时不可用，请稍后重试',
   STORAGE: '手机存储空间不足',
   NOT_LOGGED_IN: '请先登录',
+  WX_FAILED: '微信接口调用失败，请稍后重试',
 };
 
 function stateText(state) {

@@ -54,7 +54,8 @@ Page({
 
   onLoadMe() {
     this.run(() => this.auth.request({ url: config.apiBase + '/api/me' }).then((res) => {
-      const body = res.statusCode === 200 ? 'openid：' + res.data.openid : JSON.stringify(res.data);
+      const body = res.statusCode !== 200 ? JSON.stringify(res.data)
+        : 'openid：' + res.data.openid + (res.data.since ? '\n绑定于：' + text.timeText(res.data.since * 1000) : '');
       this.setData({ me: 'GET /api/me → ' + res.statusCode + '\n' + body });
     }));
   },
