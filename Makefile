@@ -18,7 +18,12 @@ dist: setup-build
 	@node tools/sizes.js dist
 	@node scripts/example-sdk.js
 
+# The example mini-program's real pages, walked through privacy → profile → login → /api/me → logout → restart.
 demo: dist
+	@node examples/demo-pages.js
+
+# The SDK alone in the mini-program realm (the first demo, no pages).
+demo-sim: dist
 	@node examples/demo.js
 
 test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
