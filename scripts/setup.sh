@@ -43,3 +43,6 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt to
   log "npm ci in tools/"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The example mini-program: the page harness (build), miniprogram-ci and tsc (tests).
+scripts/setup-pages.sh "${1:-all}"

@@ -353,8 +353,8 @@ impl Auth {
 }
 
 /// The stored text, trying each storage mode of the plan, preferred first; and whether
-/// it came from the preferred mode. Text that is no record in one mode does not stop
-/// the other from being tried; with no record anywhere, the first junk found is
+/// it came from the preferred mode. A key that is not there at all ends the search;
+/// text that is no record in one mode does not stop the other from being tried; with no record anywhere, the first junk found is
 /// returned (so it is reported and left alone) or nothing. When nothing at all was
 /// found and a read failed (other than "not found"), the session may still be there:
 /// that is a transient `STORAGE` error, not a clean start.
@@ -372,7 +372,10 @@ async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<String>, bool)
             Ok(Stored::Foreign) => {
                 junk.get_or_insert(String::new());
             }
-            Ok(Stored::Missing) => {}
+            // Storage holds one value per key whatever its `encrypt` flag (a write in
+            // either mode replaces it), so a key missing in one mode is missing in all:
+            // no second read for the many launches that have no record yet.
+            Ok(Stored::Missing) => break,
             Err(f) => {
                 failed.get_or_insert(f);
             }

@@ -76,6 +76,7 @@ export const cases = [
   ['start: a new user who must agree to privacy is anonymous', async (env) => {
     const { sim, auth } = await start(env, { needPrivacyAuthorization: true });
     eq(auth.state, { kind: 'anonymous' }, 'state');
+    eq(sim.count('getStorage'), 1, 'one read: a missing key is missing in both storage modes');
     eq(sim.count('getPrivacySetting'), 1, 'getPrivacySetting calls');
     eq(sim.count('onNeedPrivacyAuthorization'), 1, 'listener registrations');
     eq(sim.storageText(KEY), undefined, 'stored record');
