@@ -43,3 +43,4 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt to
   log "npm ci in tools/"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+scripts/setup-server.sh "${1:-all}"
