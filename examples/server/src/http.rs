@@ -1,13 +1,16 @@
-//! The HTTP/1.1 listener both binaries use: a few worker threads on `tiny_http`, each
-//! turning a request into a [`Request`] (body read up to [`MAX_BODY`]), calling the
-//! handler, and writing its JSON [`Response`]. Logs go to stderr: method, path (never the
+//! The HTTP/1.1 listener both binaries use, over `std::net`: a few worker threads, each
+//! reading one request per connection into a [`Request`] (head up to [`MAX_HEAD`], body
+//! up to [`MAX_BODY`], a larger one is never read), calling the handler, and writing its
+//! JSON [`Response`] with `Connection: close`. Reads and writes time out after 10 s. Logs go to stderr: method, path (never the
 //! query, which carries the secret on the stand-in), status.
 
+use crate::errors::ApiError;
 use std::io::{Read, Write};
-use std::net::SocketAddr;
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 /// Largest request body read; a larger one is answered 413 without being read.
 pub const MAX_BODY: usize = 1024;
@@ -124,8 +127,8 @@ impl Response {
     }
 }
 
-impl From<crate::errors::ApiError> for Response {
-    fn from(e: crate::errors::ApiError) -> Response {
+impl From<ApiError> for Response {
+    fn from(e: ApiError) -> Response {
         Response {
             status: e.status,
             body: e.body(),
@@ -136,97 +139,206 @@ impl From<crate::errors::ApiError> for Response {
 /// A handler: a pure function of the request.
 pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
 
+/// Longest request head (request line and headers) accepted; longer is 431.
+pub const MAX_HEAD: usize = 8 * 1024;
+/// How long a client may take to send its request, or to take the answer.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections waiting for a worker; beyond this a connection is answered 503.
+const QUEUE: usize = 256;
+
 /// Binds `listen` and prints `listening on http://ADDR` (one line, flushed) on stdout.
-pub fn bind(listen: &str) -> Result<Arc<tiny_http::Server>, String> {
-    let server =
-        tiny_http::Server::http(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| "the listener has no IP address".to_string())?;
+pub fn bind(listen: &str) -> Result<TcpListener, String> {
+    let listener =
+        TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{addr}").map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
-    Ok(Arc::new(server))
+    Ok(listener)
 }
 
-/// Serves requests with `workers` threads until the process ends.
-pub fn serve(server: Arc<tiny_http::Server>, handler: Handler, workers: usize) {
-    let threads: Vec<_> = (0..workers.max(1))
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let handler = Arc::clone(&handler);
-            thread::spawn(move || loop {
-                match server.recv() {
-                    Ok(request) => handle_one(request, &handler),
-                    Err(e) => eprintln!("accept failed: {e}"),
+/// Serves requests with `workers` threads until the process ends. One request per
+/// connection (every answer says `Connection: close`).
+pub fn serve(listener: TcpListener, handler: Handler, workers: usize) {
+    let (tx, rx) = mpsc::sync_channel::<TcpStream>(QUEUE);
+    let rx = Arc::new(Mutex::new(rx));
+    for _ in 0..workers.max(1) {
+        let rx = Arc::clone(&rx);
+        let handler = Arc::clone(&handler);
+        thread::spawn(move || loop {
+            let next = match rx.lock() {
+                Ok(guard) => guard.recv(),
+                Err(_) => return,
+            };
+            match next {
+                Ok(stream) => handle_connection(stream, &handler),
+                Err(_) => return,
+            }
+        });
+    }
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => {
+                if let Err(mpsc::TrySendError::Full(mut stream)) = tx.try_send(stream) {
+                    let busy = crate::errors::ApiError::new(503, "BUSY", "the server is busy");
+                    let _ = write_response(&mut stream, &busy.into());
                 }
-            })
-        })
-        .collect();
-    for t in threads {
-        let _ = t.join();
+            }
+            Err(e) => eprintln!("accept failed: {}", e.kind()),
+        }
     }
 }
 
-fn handle_one(mut raw: tiny_http::Request, handler: &Handler) {
-    let request = read_request(&mut raw);
-    let response = catch_unwind(AssertUnwindSafe(|| handler(&request))).unwrap_or_else(|_| {
-        eprintln!("error: handler panicked");
-        crate::errors::ApiError::new(500, "INTERNAL", "internal error").into()
-    });
-    eprintln!("{} {} {}", request.method, request.path, response.status);
-    let content_type =
-        tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]);
-    let mut answer =
-        tiny_http::Response::from_string(response.body).with_status_code(response.status);
-    if let Ok(h) = content_type {
-        answer.add_header(h);
+fn handle_connection(mut stream: TcpStream, handler: &Handler) {
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let from_loopback = stream.peer_addr().is_ok_and(|a| a.ip().is_loopback());
+    let (request, response) = match read_request(&mut stream, from_loopback) {
+        Ok(request) => {
+            let response =
+                catch_unwind(AssertUnwindSafe(|| handler(&request))).unwrap_or_else(|_| {
+                    eprintln!("error: handler panicked");
+                    crate::errors::ApiError::new(500, "INTERNAL", "internal error").into()
+                });
+            (Some(request), response)
+        }
+        Err(None) => return, // the client went away or sent nothing
+        Err(Some(e)) => (None, e.into()),
+    };
+    match &request {
+        Some(r) => eprintln!("{} {} {}", r.method, r.path, response.status),
+        None => eprintln!("(unreadable request) {}", response.status),
     }
-    if let Err(e) = raw.respond(answer) {
+    if let Err(e) = write_response(&mut stream, &response) {
         eprintln!("write failed: {}", e.kind());
+        return;
+    }
+    // Lingering close: read (and drop) a little of what the client may still be sending,
+    // so closing with unread data does not reset the connection before the answer lands.
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let _ = std::io::copy(&mut (&stream).take(64 * 1024), &mut std::io::sink());
+}
+
+fn write_response(stream: &mut TcpStream, response: &Response) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        response.status,
+        reason(response.status),
+        response.body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(response.body.as_bytes())?;
+    stream.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        411 => "Length Required",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
     }
 }
 
-fn read_request(raw: &mut tiny_http::Request) -> Request {
-    let url = raw.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
-    let headers = raw
-        .headers()
-        .iter()
-        .map(|h| {
-            (
-                h.field.as_str().as_str().to_string(),
-                h.value.as_str().to_string(),
-            )
-        })
-        .collect();
-    let from_loopback = raw
-        .remote_addr()
-        .map(SocketAddr::ip)
-        .is_some_and(|ip| ip.is_loopback());
-    let body = if raw.body_length().is_some_and(|n| n > MAX_BODY) {
-        Err(BodyError::TooLarge)
-    } else {
-        let mut buf = Vec::new();
-        match raw
-            .as_reader()
-            .take(MAX_BODY as u64 + 1)
-            .read_to_end(&mut buf)
-        {
-            Ok(_) if buf.len() > MAX_BODY => Err(BodyError::TooLarge),
-            Ok(_) => Ok(buf),
-            Err(_) => Err(BodyError::Unreadable),
+/// Reads one request. `Err(None)`: nothing to answer; `Err(Some(e))`: answer `e`.
+fn read_request(stream: &mut TcpStream, from_loopback: bool) -> Result<Request, Option<ApiError>> {
+    let bad = |m: &str| Some(ApiError::bad_request(m.to_string()));
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 1024];
+    let mut extra = loop {
+        let n = stream.read(&mut buf).map_err(|_| None::<ApiError>)?;
+        if n == 0 {
+            return Err(if head.is_empty() {
+                None
+            } else {
+                bad("the request ended early")
+            });
+        }
+        head.extend_from_slice(buf.get(..n).unwrap_or_default());
+        let end = head.windows(4).position(|w| w == b"\r\n\r\n");
+        if end.unwrap_or(head.len()) > MAX_HEAD {
+            return Err(Some(ApiError::new(
+                431,
+                "HEADERS_TOO_LARGE",
+                "the request head is over 8 KiB",
+            )));
+        }
+        if let Some(end) = end {
+            let rest = head.split_off(end + 4);
+            head.truncate(end);
+            break rest;
         }
     };
-    Request {
-        method: raw.method().as_str().to_string(),
+    let text = std::str::from_utf8(&head).map_err(|_| bad("the request head is not UTF-8"))?;
+    let mut lines = text.split("\r\n");
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("malformed request line"));
+    };
+    if !version.starts_with("HTTP/1.") || method.is_empty() || !target.starts_with('/') {
+        return Err(bad("malformed request line"));
+    }
+    let mut headers = Vec::new();
+    for line in lines {
+        let (name, value) = line
+            .split_once(':')
+            .ok_or_else(|| bad("malformed header"))?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut request = Request {
+        method: method.to_string(),
         path: path.to_string(),
         query: query.to_string(),
         headers,
-        body,
+        body: Ok(Vec::new()),
         from_loopback,
+    };
+    if request.header("transfer-encoding").is_some() {
+        return Err(Some(ApiError::new(
+            411,
+            "LENGTH_REQUIRED",
+            "send the body with a Content-Length",
+        )));
     }
+    let length = match request.header("content-length") {
+        None => 0,
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| bad("malformed Content-Length"))?,
+    };
+    request.body = if length > MAX_BODY as u64 {
+        Err(BodyError::TooLarge)
+    } else {
+        let length = length as usize;
+        if extra.len() > length {
+            extra.truncate(length);
+        }
+        let missing = length - extra.len();
+        let mut rest = vec![0u8; missing];
+        match stream.read_exact(&mut rest) {
+            Ok(()) => {
+                extra.extend_from_slice(&rest);
+                Ok(extra)
+            }
+            Err(_) => Err(BodyError::Unreadable),
+        }
+    };
+    Ok(request)
 }
 
 #[cfg(test)]

@@ -469,3 +469,45 @@ fn two_servers_on_one_redis_share_sessions() {
     );
     assert_eq!(get(a.addr(), "/nowhere", None).status, 404, "still serving");
 }
+
+#[test]
+fn hostile_requests_get_clear_answers_and_the_server_stays_up() {
+    let st = stack();
+    let s = st.s();
+    // A huge announced body is refused unread (no allocation of its size).
+    let huge = support::raw(
+        s,
+        b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 999999999999999\r\n\r\n{\"code\":",
+    );
+    assert_eq!(
+        (huge.status, huge.code()),
+        (413, "PAYLOAD_TOO_LARGE".to_string())
+    );
+    let head = format!(
+        "GET /api/me HTTP/1.1\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(9000)
+    );
+    assert_eq!(support::raw(s, head.as_bytes()).status, 431);
+    assert_eq!(support::raw(s, b"NONSENSE\r\n\r\n").code(), "BAD_REQUEST");
+    assert_eq!(
+        support::raw(s, b"GET /api/me HTTP/1.1\r\nContent-Length: x\r\n\r\n").status,
+        400
+    );
+    let chunked = support::raw(
+        s,
+        b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n",
+    );
+    assert_eq!(
+        (chunked.status, chunked.code()),
+        (411, "LENGTH_REQUIRED".to_string())
+    );
+    // A client that announces a body and hangs up early.
+    {
+        use std::io::Write;
+        let mut c = std::net::TcpStream::connect(s).unwrap();
+        c.write_all(b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").unwrap();
+    }
+    // Still serving, and a normal login works.
+    assert_eq!(get(s, "/api/me", None).status, 401);
+    st.login_as("after-hostile", "xiaoming");
+}
