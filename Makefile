@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo test test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: setup setup-build dist demo demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -16,11 +16,24 @@ setup-build:
 dist: setup-build
 	@tools/build-dist.sh
 	@node tools/sizes.js dist
+	@node scripts/example-sdk.js
 
+# The example mini-program's real pages, walked through privacy → profile → login → /api/me → logout → restart.
 demo: dist
+	@node examples/demo-pages.js
+
+# The SDK alone in the mini-program realm (the first demo, no pages).
+demo-sim: dist
 	@node examples/demo.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-dist test-e2e test-jsc test-faults test-leak test-size
+# Ours against the peer SDKs: size, start-up, per-call cost, platform calls; writes bench/RESULTS.md.
+# Not part of `make test` (timings never gate a build).
+bench: setup-build
+	@scripts/setup-bench.sh
+	@$(MAKE) --no-print-directory dist
+	@node bench/run.js
+
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -72,6 +85,23 @@ test-leak:
 # The shipped files stay within their size budget (tools/size-budget.js).
 test-size:
 	node tools/size-budget.js dist
+
+# The example mini-program's pages (real WXML/JS/JSON in miniprogram-simulate) against the wx simulator.
+test-pages: dist
+	node --test --test-concurrency=1 tests/pages/
+
+# The example project checked offline by miniprogram-ci (app.json, pages, JS, WXML) and WXML compiled by wcc.
+test-mp-ci: dist
+	node tests/mp-ci/check.js
+
+# A page written in TypeScript against dist/index.d.ts and miniprogram-api-typings, tsc --strict.
+test-types: dist
+	node tests/types/run.js
+
+# Screenshots of each page in its main states (docs/screenshots/), through headless Chromium. Not part of test.
+screenshots: dist
+	@scripts/setup-pages.sh screenshots
+	node tests/pages/screenshots.js
 
 # Every cargo-fuzz target in fuzz/ (nightly), FUZZ_SECONDS each (default 60); fails on a crash.
 fuzz:

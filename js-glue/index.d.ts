@@ -31,7 +31,8 @@ export type AuthErrorCode =
   | 'NETWORK'
   | 'SERVER'
   | 'STORAGE'
-  | 'NOT_LOGGED_IN';
+  | 'NOT_LOGGED_IN'
+  | 'WX_FAILED';
 
 /** What every failed call rejects (or throws) with. */
 export interface AuthError extends Error {
@@ -54,6 +55,8 @@ export interface CreateAuthOptions {
   loginUrl: string;
   /** POSTed with the bearer token on logout (best effort). */
   logoutUrl?: string;
+  /** POST {code} (a fresh wx.login code) with the bearer token → 2xx {ok: true} when the backend deleted the account. Needed by unbind(). */
+  unbindUrl?: string;
   /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
   storageKey?: string;
   /** Whether login needs a profile first. Default false. */
@@ -71,6 +74,26 @@ export interface CreateAuthOptions {
   /** The timer for waits (for tests with a simulated clock). Default setTimeout. */
   setTimeout?: (callback: () => void, ms: number) => unknown;
 }
+
+/** A permission scope, as wx.getSetting names it. */
+export type Scope =
+  | 'scope.userInfo'
+  | 'scope.userLocation'
+  | 'scope.userFuzzyLocation'
+  | 'scope.userLocationBackground'
+  | 'scope.record'
+  | 'scope.camera'
+  | 'scope.bluetooth'
+  | 'scope.writePhotosAlbum'
+  | 'scope.addPhoneContact'
+  | 'scope.addPhoneCalendar'
+  | 'scope.werun'
+  | 'scope.address'
+  | 'scope.invoiceTitle'
+  | 'scope.invoice';
+
+/** The user's answer for each scope the mini-program asked for before; a scope never asked for is absent (not false). */
+export type Scopes = { [K in Scope]?: boolean };
 
 export interface PrivacyPrompt {
   /** What asked for the agreement, e.g. 'requirePrivacyAuthorize' or 'getUserProfile'. */
@@ -117,6 +140,12 @@ export interface Auth {
   reset(): Promise<AuthState>;
   /** wx.openPrivacyContract. */
   openPrivacyContract(): Promise<void>;
+  /** wx.getSetting: the scopes asked for before. */
+  getSetting(): Promise<Scopes>;
+  /** wx.openSetting, called synchronously: call it inside a tap handler (TAP_REQUIRED otherwise). Resolves when the user closes the settings page. */
+  openSetting(): Promise<Scopes>;
+  /** Deletes the account on the backend (unbindUrl, with a fresh wx.login code as proof), then forgets the session and profile: resolves to privacy-agreed. On failure nothing changes. */
+  unbind(): Promise<AuthState>;
 }
 
 export function createAuth(options: CreateAuthOptions): Promise<Auth>;

@@ -43,4 +43,9 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt to
   log "npm ci in tools/"
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The example mini-program: the page harness (build), miniprogram-ci and tsc (tests).
+scripts/setup-pages.sh "${1:-all}"
+
+# The reference backend: its binaries (build), redis-server (tests).
 scripts/setup-server.sh "${1:-all}"

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     Storage,
     /// The call needs a logged-in session and there is none.
     NotLoggedIn,
+    /// A wx API failed for a reason no other code covers; `errMsg`/`errno` say which.
+    WxFailed,
 }
 
 impl ErrorCode {
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::Server => "SERVER",
             ErrorCode::Storage => "STORAGE",
             ErrorCode::NotLoggedIn => "NOT_LOGGED_IN",
+            ErrorCode::WxFailed => "WX_FAILED",
         }
     }
 }

@@ -91,6 +91,45 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
     }
 }
 
+/// What the backend's answer to an unbind request means: 2xx with `{"ok": true}` is
+/// done. A 2xx without it (a captive portal's page) is `SERVER`: the SDK must not forget
+/// the session of an account that may still exist.
+///
+/// 401 is `NOT_LOGGED_IN` (the session is not valid there); another 4xx is
+/// `LOGIN_FAILED` (the fresh code was refused, or belongs to someone else); anything
+/// else is `SERVER`, transient for the same statuses and busy bodies as a login.
+pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
+    let doc = Json::parse(body);
+    let confirmed = doc
+        .as_ref()
+        .and_then(|d| d.member("ok").ok().flatten())
+        .is_some_and(|ok| *ok == Json::Bool(true));
+    if (200..300).contains(&status) && confirmed {
+        return Ok(());
+    }
+    let what = describe(status, doc.as_ref());
+    let error = match status {
+        200..=299 => AuthError::new(
+            ErrorCode::Server,
+            format!("the unbind response is not {{\"ok\": true}} ({what})"),
+        ),
+        401 => AuthError::new(
+            ErrorCode::NotLoggedIn,
+            format!("the backend has no valid session for the unbind ({what})"),
+        ),
+        400..=499 => AuthError::new(
+            ErrorCode::LoginFailed,
+            format!("the backend refused the unbind ({what})"),
+        ),
+        _ => AuthError::new(
+            ErrorCode::Server,
+            format!("the backend failed the unbind ({what})"),
+        ),
+    };
+    let transient = BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref());
+    Err(error.with_status(status).with_transient(transient))
+}
+
 /// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
 fn describe(status: u16, doc: Option<&Json>) -> String {
     let Some(doc) = doc else {
@@ -122,6 +161,27 @@ mod tests {
         let s = parse_reply(200, r#"{"token":"abc","expiresIn":7200}"#, 1000).unwrap();
         assert_eq!(s.token(), "abc");
         assert_eq!(s.expires_at(), 1000 + 7_200_000);
+    }
+
+    #[test]
+    fn unbind_replies_map_to_codes() {
+        assert_eq!(check_unbind_reply(200, r#"{"ok":true}"#), Ok(()));
+        let e = check_unbind_reply(200, "<html>portal</html>").unwrap_err();
+        assert_eq!((e.code, e.transient), (ErrorCode::Server, false));
+        assert!(check_unbind_reply(200, r#"{"ok":false}"#).is_err());
+        let e = check_unbind_reply(401, r#"{"code":"UNAUTHORIZED"}"#).unwrap_err();
+        assert_eq!(
+            (e.code, e.status, e.transient),
+            (ErrorCode::NotLoggedIn, Some(401), false)
+        );
+        let e =
+            check_unbind_reply(403, r#"{"code":"IDENTITY_MISMATCH","message":"m"}"#).unwrap_err();
+        assert_eq!((e.code, e.transient), (ErrorCode::LoginFailed, false));
+        assert!(e.message.contains("IDENTITY_MISMATCH"), "{}", e.message);
+        let e = check_unbind_reply(503, "").unwrap_err();
+        assert_eq!((e.code, e.transient), (ErrorCode::Server, true));
+        let e = check_unbind_reply(302, "").unwrap_err();
+        assert_eq!((e.code, e.transient), (ErrorCode::Server, false));
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod profile;
 pub mod record;
 pub mod request;
 pub mod retry;
+pub mod scope;
 pub mod session;
 pub mod state;
 pub mod storage;

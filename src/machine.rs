@@ -112,6 +112,9 @@ pub enum Transition {
     LoggedOut(LogoutReason),
     /// The SDK was reset: back to anonymous, with no record.
     Reset,
+    /// The backend deleted the account (unbind): the session and the profile are gone and
+    /// the user is where a new user is. The privacy agreement is WeChat's and stays.
+    Unbound,
 }
 
 /// The state machine. See the module docs for how a driver uses it.
@@ -327,6 +330,12 @@ impl Machine {
         self.state.session().map(|s| s.token().into())
     }
 
+    /// After the backend deleted the account: every flight becomes stale (a renewal
+    /// finishing now would bind the account again). Then commit [`Transition::Unbound`].
+    pub fn begin_unbound(&mut self) {
+        self.cancel_flights();
+    }
+
     fn cancel_flights(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
         self.flight = None;
@@ -366,6 +375,10 @@ impl Machine {
                 reason: *reason,
             },
             Transition::Reset => AuthState::Anonymous,
+            Transition::Unbound => match state {
+                AuthState::Anonymous => AuthState::Anonymous,
+                _ => AuthState::PrivacyAgreed,
+            },
         })
     }
 
@@ -380,7 +393,10 @@ impl Machine {
         let changed = next != self.state;
         if matches!(
             transition,
-            Transition::LoggedIn(_) | Transition::LoggedOut(_) | Transition::Reset
+            Transition::LoggedIn(_)
+                | Transition::LoggedOut(_)
+                | Transition::Reset
+                | Transition::Unbound
         ) {
             self.renew_next = false;
         }
@@ -610,6 +626,30 @@ mod tests {
         m.apply(&Transition::Reset).unwrap();
         assert_eq!(m.state(), &AuthState::Anonymous);
         assert_eq!(m.record_for(&Transition::Reset).unwrap(), None);
+    }
+
+    #[test]
+    fn unbound_forgets_session_and_profile_but_not_privacy() {
+        let mut m = Machine::new(Config::default());
+        m.apply(&Transition::PrivacyAgreed).unwrap();
+        m.apply(&Transition::ProfileFromWx(profile())).unwrap();
+        m.apply(&Transition::LoggedIn(session("t1", 0))).unwrap();
+        let f = match m.begin_login(10_000_000).unwrap() {
+            LoginStart::Begin(f) => f,
+            other => panic!("{other:?}"),
+        };
+        m.begin_unbound();
+        assert!(
+            m.check_flight(f).is_err(),
+            "a renewal in flight must not bind again"
+        );
+        assert_eq!(m.record_for(&Transition::Unbound).unwrap(), None);
+        assert!(m.apply(&Transition::Unbound).unwrap());
+        assert_eq!(m.state(), &AuthState::PrivacyAgreed);
+        assert_eq!(m.state().profile(), None);
+        let mut fresh = Machine::new(Config::default());
+        fresh.apply(&Transition::Unbound).unwrap();
+        assert_eq!(fresh.state(), &AuthState::Anonymous);
     }
 
     #[test]

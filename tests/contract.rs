@@ -126,6 +126,12 @@ cases! {
     renewal_refused_for_good_after_a_401_ends_the_session_as_revoked => "renewal refused for good after a 401 ends the session as revoked",
     checksession_off_by_default_when_on_a_failed_check_renews_before_the_next_request => "checkSession: off by default; when on, a failed check renews before the next request",
     errors_say_whether_trying_again_may_help_transient => "errors: say whether trying again may help (transient)",
+    unbind_a_fresh_code_with_the_bearer_the_session_and_profile_go_privacy_stays => "unbind: a fresh code with the bearer; the session and profile go, privacy stays",
+    unbind_a_refusal_or_a_failure_changes_nothing => "unbind: a refusal or a failure changes nothing",
+    unbind_needs_a_login_and_the_unbindurl_option => "unbind: needs a login and the unbindUrl option",
+    unbind_an_expired_session_is_renewed_first_then_the_account_is_deleted => "unbind: an expired session is renewed first, then the account is deleted",
+    scopes_getsetting_reports_asked_scopes_only_unknown_keys_are_dropped => "scopes: getSetting reports asked scopes only; unknown keys are dropped",
+    scopes_opensetting_only_from_a_tap_and_returns_what_the_user_changed => "scopes: openSetting only from a tap, and returns what the user changed",
     state_never_carries_the_token => "state: never carries the token",
 }
 

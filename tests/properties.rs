@@ -51,6 +51,8 @@ enum Action {
     Settle(Outcome),
     Logout,
     Reset,
+    /// The backend confirmed an unbind (the driver starts one only when logged in).
+    Unbind,
     SessionKeyLost,
     Advance(u64),
     Restart,
@@ -77,6 +79,7 @@ fn action() -> impl Strategy<Value = Action> {
         ].prop_map(Action::Settle),
         2 => Just(Action::Logout),
         1 => Just(Action::Reset),
+        1 => Just(Action::Unbind),
         1 => Just(Action::SessionKeyLost),
         2 => (0u64..30_000_000).prop_map(Action::Advance),
         1 => Just(Action::Restart),
@@ -254,6 +257,17 @@ impl World {
                 assert_eq!(self.m.state(), &AuthState::Anonymous);
                 for f in &self.pending {
                     assert!(self.m.check_flight(*f).is_err(), "a flight survived reset");
+                }
+            }
+            Action::Unbind => {
+                if before.session().is_some() {
+                    self.m.begin_unbound();
+                    assert_eq!(self.m.record_for(&Transition::Unbound).unwrap(), None);
+                    self.m.apply(&Transition::Unbound).unwrap();
+                    assert_eq!(self.m.state(), &AuthState::PrivacyAgreed);
+                    for f in &self.pending {
+                        assert!(self.m.check_flight(*f).is_err(), "a flight survived unbind");
+                    }
                 }
             }
             Action::SessionKeyLost => {

@@ -33,6 +33,8 @@ type Res<T> = Result<T, AuthError>;
 struct Options {
     login_url: String,
     logout_url: Option<String>,
+    /// Where `unbind()` POSTs `{code}` with the bearer token.
+    unbind_url: Option<String>,
     storage_key: String,
     /// A clock for tests (`() => ms`); `Date.now` otherwise.
     clock: Option<Function>,
@@ -53,6 +55,7 @@ impl Options {
             .filter(|u| !u.is_empty())
             .ok_or_else(|| AuthError::argument("loginUrl is required"))?;
         let logout_url = js::opt_string(value, "logoutUrl")?.filter(|u| !u.is_empty());
+        let unbind_url = js::opt_string(value, "unbindUrl")?.filter(|u| !u.is_empty());
         let storage_key = match js::opt_string(value, "storageKey")? {
             Some(k) if k.is_empty() => return Err(AuthError::argument("storageKey is empty")),
             Some(k) => k,
@@ -90,6 +93,7 @@ impl Options {
         let options = Options {
             login_url,
             logout_url,
+            unbind_url,
             storage_key,
             clock: opt_function(value, "now")?,
             timer: opt_function(value, "setTimeout")?,
@@ -261,6 +265,35 @@ impl Auth {
         settle(async move { inner.reset().await })
     }
 
+    /// Deletes the account on the backend (a fresh `wx.login` code proves the user is
+    /// present), then forgets the session and the profile: the state becomes
+    /// privacy-agreed. On failure nothing changes.
+    pub fn unbind(&self) -> Promise {
+        let inner = self.inner.clone();
+        settle(async move { inner.unbind().await })
+    }
+
+    /// The scopes asked for before (`wx.getSetting`): `{"scope.x": true|false}`; a scope
+    /// never asked for is absent.
+    #[wasm_bindgen(js_name = getSetting)]
+    pub fn get_setting(&self) -> Promise {
+        settle(async move {
+            let scopes = wx::get_setting().await.map_err(setting_error)?;
+            Ok(js::scopes_value(&scopes))
+        })
+    }
+
+    /// `wx.openSetting()`, called synchronously: call this inside a tap handler. Resolves
+    /// with the scopes when the user closes the settings page.
+    #[wasm_bindgen(js_name = openSetting)]
+    pub fn open_setting(&self) -> Promise {
+        let call = wx::open_setting();
+        settle(async move {
+            let scopes = call.await.map_err(setting_error)?;
+            Ok(js::scopes_value(&scopes))
+        })
+    }
+
     /// Opens the privacy guide page (`wx.openPrivacyContract`).
     #[wasm_bindgen(js_name = openPrivacyContract)]
     pub fn open_privacy_contract(&self) -> Promise {
@@ -320,8 +353,8 @@ impl Auth {
 }
 
 /// The stored text, trying each storage mode of the plan, preferred first; and whether
-/// it came from the preferred mode. Text that is no record in one mode does not stop
-/// the other from being tried; with no record anywhere, the first junk found is
+/// it came from the preferred mode. A key that is not there at all ends the search;
+/// text that is no record in one mode does not stop the other from being tried; with no record anywhere, the first junk found is
 /// returned (so it is reported and left alone) or nothing. When nothing at all was
 /// found and a read failed (other than "not found"), the session may still be there:
 /// that is a transient `STORAGE` error, not a clean start.
@@ -339,7 +372,10 @@ async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<String>, bool)
             Ok(Stored::Foreign) => {
                 junk.get_or_insert(String::new());
             }
-            Ok(Stored::Missing) => {}
+            // Storage holds one value per key whatever its `encrypt` flag (a write in
+            // either mode replaces it), so a key missing in one mode is missing in all:
+            // no second read for the many launches that have no record yet.
+            Ok(Stored::Missing) => break,
             Err(f) => {
                 failed.get_or_insert(f);
             }
@@ -686,6 +722,60 @@ impl Inner {
         Ok(self.state_value())
     }
 
+    async fn unbind(self: &Rc<Self>) -> Res<JsValue> {
+        let Some(url) = self.options.unbind_url.clone() else {
+            return Err(AuthError::argument("unbind needs the unbindUrl option"));
+        };
+        let token = self.usable_token().await?;
+        // The fresh code is the backend's proof that this WeChat user is here now. It is
+        // not a login attempt, so the floor between logins does not apply.
+        let code = wx::login()
+            .await
+            .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
+        let body = exchange::login_body(&code)?;
+        let header = bearer_header(&JsValue::UNDEFINED, &token);
+        set(
+            &header,
+            "content-type",
+            &JsValue::from_str("application/json"),
+        );
+        let reply = wx::request(Request {
+            url: &url,
+            method: "POST",
+            data: JsValue::from_str(&body),
+            header,
+            data_type: "text",
+            timeout_ms: self.options.timeout_ms,
+        })
+        .await
+        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))?;
+        exchange::check_unbind_reply(reply.status, &body_text(&reply.data))?;
+        self.machine.borrow_mut().begin_unbound();
+        *self.running.borrow_mut() = None;
+        self.commit(Transition::Unbound, None).await?;
+        Ok(self.state_value())
+    }
+
+    /// The session's token, renewed first when it has expired (as a request would).
+    async fn usable_token(self: &Rc<Self>) -> Res<String> {
+        let now = self.now();
+        let first = self.machine.borrow_mut().request_token(now, None)?;
+        match first {
+            TokenUse::Send(token) => Ok(token),
+            TokenUse::Renew(start) => {
+                self.await_flight(start).await?;
+                let now = self.now();
+                match self.machine.borrow_mut().request_token(now, None)? {
+                    TokenUse::Send(token) => Ok(token),
+                    TokenUse::Renew(_) => Err(AuthError::new(
+                        ErrorCode::NotLoggedIn,
+                        "the session was renewed and is still not usable",
+                    )),
+                }
+            }
+        }
+    }
+
     /// Tells the backend the session is over (best effort: the local logout has
     /// happened whatever it answers).
     fn revoke(&self, token: Option<String>) {
@@ -796,6 +886,16 @@ fn response_value(response: &Response) -> JsValue {
     set(&out, "data", &response.data);
     set(&out, "header", &response.header);
     out.into()
+}
+
+/// The SDK error for a failed `getSetting` / `openSetting`.
+fn setting_error(failure: WxFailure) -> AuthError {
+    let code = match failure.kind() {
+        FailureKind::TapRequired => ErrorCode::TapRequired,
+        FailureKind::Privacy => ErrorCode::PrivacyDenied,
+        _ => ErrorCode::WxFailed,
+    };
+    AuthError::from_wx(code, failure)
 }
 
 /// The SDK error for a failed `getUserProfile`.

@@ -1,6 +1,7 @@
 //! Small conversions between JS values and the core's types.
 
 use crate::error::AuthError;
+use crate::scope::Scopes;
 use crate::state::AuthState;
 use alloc::string::String;
 use js_sys::{Function, Object, Reflect};
@@ -121,4 +122,13 @@ pub fn state_value(state: &AuthState) -> JsValue {
         set(&obj, "reason", &JsValue::from_str(reason.as_str()));
     }
     obj.into()
+}
+
+/// `{"scope.x": true, ...}`: the scopes asked for before, with the user's answer.
+pub fn scopes_value(scopes: &Scopes) -> JsValue {
+    let out = object();
+    for (scope, granted) in scopes.iter() {
+        set(&out, scope.as_str(), &JsValue::from_bool(granted));
+    }
+    out.into()
 }

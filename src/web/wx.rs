@@ -8,6 +8,7 @@
 
 use super::js::{as_u64, get, get_function, get_string, object, set};
 use crate::profile::Profile;
+use crate::scope::Scopes;
 use crate::version::BaseVersion;
 use crate::wx_failure::{FailureKind, WxFailure};
 use alloc::format;
@@ -128,6 +129,25 @@ pub async fn require_privacy_authorize() -> Result<(), WxFailure> {
 /// `wx.openPrivacyContract()`: shows the privacy guide page.
 pub async fn open_privacy_contract() -> Result<(), WxFailure> {
     call("openPrivacyContract", &object()).await.map(drop)
+}
+
+/// `wx.getSetting()`: the scopes asked for before, as `authSetting` reports them.
+pub async fn get_setting() -> Result<Scopes, WxFailure> {
+    let res = call("getSetting", &object()).await?;
+    Ok(scopes_of(&res))
+}
+
+/// `wx.openSetting()`, called now (it needs a tap from 2.3.0); the future settles with
+/// the scopes when the user closes the settings page.
+pub fn open_setting() -> impl Future<Output = Result<Scopes, WxFailure>> {
+    let call = call("openSetting", &object());
+    async move { call.await.map(|res| scopes_of(&res)) }
+}
+
+/// The known scopes of a result's `authSetting`; absent or non-boolean means never asked.
+fn scopes_of(res: &JsValue) -> Scopes {
+    let setting = get(res, "authSetting");
+    Scopes::read(|key| get(&setting, key).as_bool())
 }
 
 /// `wx.onNeedPrivacyAuthorization(listener)`; returns false when the API is missing.

@@ -9,6 +9,7 @@ import { createWxSim, installWx } from '../sim/wx-sim.js';
 const LOGIN_URL = 'https://api.example.com/auth/login';
 const LOGOUT_URL = 'https://api.example.com/auth/logout';
 const ME_URL = 'https://api.example.com/api/me';
+const UNBIND_URL = 'https://api.example.com/auth/unbind';
 const KEY = 'wx-auth:session';
 
 function fail(message) {
@@ -75,6 +76,7 @@ export const cases = [
   ['start: a new user who must agree to privacy is anonymous', async (env) => {
     const { sim, auth } = await start(env, { needPrivacyAuthorization: true });
     eq(auth.state, { kind: 'anonymous' }, 'state');
+    eq(sim.count('getStorage'), 1, 'one read: a missing key is missing in both storage modes');
     eq(sim.count('getPrivacySetting'), 1, 'getPrivacySetting calls');
     eq(sim.count('onNeedPrivacyAuthorization'), 1, 'listener registrations');
     eq(sim.storageText(KEY), undefined, 'stored record');
@@ -361,7 +363,7 @@ export const cases = [
     const { sim, auth } = await loggedIn(env);
     const res = await auth.request({ url: ME_URL, header: { 'X-Trace': '1', authorization: 'Bearer forged' } });
     eq(res.statusCode, 200, 'statusCode');
-    eq(res.data, { openid: 'o-sim-xiaoming' }, 'data');
+    eq(res.data, { openid: 'o-sim-xiaoming', since: Math.floor(sim.now() / 1000) }, 'data');
     ok(res.header && typeof res.header === 'object', 'header');
     const sent = backendCalls(sim, '/api/me')[0].header;
     ok(/^Bearer tok-/.test(sent.Authorization), 'bearer header');
@@ -689,6 +691,83 @@ export const cases = [
     sim.failNext('request', { errMsg: 'request:fail url not in domain list', errno: 600002 });
     eq((await rejects(auth.request({ url: ME_URL }), 'NETWORK')).transient, false, 'domain list');
     eq((await rejects(auth.request({}), 'INVALID_ARGUMENT')).transient, false, 'bad argument');
+  }],
+  ['unbind: a fresh code with the bearer; the session and profile go, privacy stays', async (env) => {
+    const { sim, auth } = await agreed(env, {}, { unbindUrl: UNBIND_URL });
+    auth.setProfile({ nickName: '小明', avatarUrl: 'wxfile://tmp/a.png' });
+    await auth.login();
+    const token = stored(sim).token;
+    const changes = [];
+    auth.onChange((s) => changes.push(s.kind));
+    eq(await auth.unbind(), { kind: 'privacy-agreed' }, 'resolved state');
+    eq(auth.state, { kind: 'privacy-agreed' }, 'state');
+    eq(changes, ['privacy-agreed'], 'one change');
+    eq(sim.storageText(KEY), undefined, 'stored record removed');
+    eq(sim.count('login'), 2, 'one fresh wx.login for the unbind');
+    const sent = backendCalls(sim, '/auth/unbind');
+    eq(sent.length, 1, 'unbind requests');
+    eq(sent[0].header.Authorization, 'Bearer ' + token, 'bearer');
+    const loginCode = JSON.parse(backendCalls(sim, '/auth/login')[0].body).code;
+    const unbindCode = JSON.parse(sent[0].body).code;
+    ok(/^code-\d+$/.test(unbindCode) && unbindCode !== loginCode, 'body carries a fresh code: ' + unbindCode);
+    eq(sim.hasBinding('o-sim-xiaoming'), false, 'account gone on the backend');
+    eq((await restart(env, sim, { unbindUrl: UNBIND_URL })).state, { kind: 'privacy-agreed' }, 'after a restart');
+    await rejects(auth.request({ url: ME_URL }), 'NOT_LOGGED_IN', 'request after unbind');
+  }],
+  ['unbind: a refusal or a failure changes nothing', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { unbindUrl: UNBIND_URL });
+    const before = auth.state;
+    const record = sim.storageText(KEY);
+    sim.backendNext('/auth/unbind', { statusCode: 403, body: { code: 'IDENTITY_MISMATCH', message: 'another user' } });
+    const e = await rejects(auth.unbind(), 'LOGIN_FAILED', 'identity mismatch');
+    eq([e.statusCode, e.transient], [403, false], 'status');
+    sim.backendNext('/auth/unbind', { statusCode: 503, body: { code: 'WECHAT_BUSY' } });
+    eq((await rejects(auth.unbind(), 'SERVER', 'busy')).transient, true, 'busy is transient');
+    sim.backendNext('/auth/unbind', { statusCode: 200, body: '<html>Wi-Fi login</html>' });
+    await rejects(auth.unbind(), 'SERVER', 'a 200 that is not {ok: true}');
+    sim.backendNext('/auth/unbind', { statusCode: 401, body: { code: 'UNAUTHORIZED' } });
+    await rejects(auth.unbind(), 'NOT_LOGGED_IN', '401');
+    sim.failNext('request', { errMsg: 'request:fail timeout', errno: 5 });
+    await rejects(auth.unbind(), 'NETWORK', 'timeout');
+    sim.failNext('login', { errMsg: 'login:fail system error' });
+    await rejects(auth.unbind(), 'LOGIN_FAILED', 'wx.login');
+    sim.failNext('removeStorage', { errMsg: 'removeStorage:fail storage error' });
+    await rejects(auth.unbind(), 'STORAGE', 'removing the record');
+    eq(auth.state, before, 'state unchanged');
+    eq(sim.storageText(KEY), record, 'record unchanged');
+    eq(sim.count('login'), 8, 'one wx.login per unbind, none retried');
+  }],
+  ['unbind: needs a login and the unbindUrl option', async (env) => {
+    const { sim, auth } = await agreed(env, {}, { unbindUrl: UNBIND_URL });
+    await rejects(auth.unbind(), 'NOT_LOGGED_IN', 'before login');
+    const other = await loggedIn(env);
+    await rejects(other.auth.unbind(), 'INVALID_ARGUMENT', 'without unbindUrl');
+    eq(other.auth.state.kind, 'logged-in', 'still logged in');
+    eq(sim.count('login') + other.sim.count('login'), 1, 'no wx.login for refused calls');
+  }],
+  ['unbind: an expired session is renewed first, then the account is deleted', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { unbindUrl: UNBIND_URL });
+    const old = stored(sim).token;
+    sim.advance(7200 * 1000);
+    eq((await auth.unbind()).kind, 'privacy-agreed', 'state');
+    const sent = backendCalls(sim, '/auth/unbind')[0].header.Authorization.slice('Bearer '.length);
+    ok(sent !== old, 'the expired token is not sent');
+    eq(sim.sessionOf(sent).openid, 'o-sim-xiaoming', 'the renewed token is sent');
+    eq([sim.count('login'), backendCalls(sim, '/auth/login').length], [3, 2], 'wx.login and exchange calls');
+  }],
+  ['scopes: getSetting reports asked scopes only; unknown keys are dropped', async (env) => {
+    const { sim, auth } = await agreed(env, { authSetting: { 'scope.userLocation': true, 'scope.record': false, 'scope.somethingNew': true } });
+    eq(await auth.getSetting(), { 'scope.userLocation': true, 'scope.record': false }, 'scopes');
+    ok(!('scope.camera' in (await auth.getSetting())), 'never asked is absent');
+    eq(sim.count('getSetting'), 2, 'getSetting calls');
+    eq(auth.state.kind, 'privacy-agreed', 'state untouched');
+  }],
+  ['scopes: openSetting only from a tap, and returns what the user changed', async (env) => {
+    const { sim, auth } = await agreed(env, { authSetting: { 'scope.userLocation': true }, openSettingAnswer: { 'scope.userLocation': false } });
+    const e = await rejects(auth.openSetting(), 'TAP_REQUIRED', 'outside a tap');
+    ok(/^openSetting:fail/.test(e.errMsg), e.errMsg);
+    eq(await sim.tap(() => auth.openSetting()), { 'scope.userLocation': false }, 'after the settings page');
+    eq(await auth.getSetting(), { 'scope.userLocation': false }, 'getSetting agrees');
   }],
   ['state: never carries the token', async (env) => {
     const { sim, auth } = await loggedIn(env);

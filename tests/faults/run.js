@@ -1,7 +1,7 @@
 'use strict';
 // Fault injection over every flow, every step and every failure the platform can produce.
 //
-// For each flow (privacy, profile, login, request with renewal, logout, restart) the
+// For each flow (privacy, profile, login, request with renewal, logout, unbind, restart) the
 // flow is run once without faults to learn its steps: the wx calls it makes. Then, for
 // every step and every fault that can happen at that step, a fresh mini-program realm
 // (tests/support/mp-realm.js, the shipped dist/) is brought to the flow's starting
@@ -14,7 +14,7 @@
 //     becomes privacy-agreed), a renewal that succeeded before the resend failed (the new
 //     session is kept), and a renewal the backend refused for good (the session ends as
 //     expired or revoked);
-//  4. a logged-in user is only ever logged out by a logout or by such a refused renewal
+//  4. a logged-in user is only ever logged out by a logout, an unbind or such a refused renewal
 //     (no token lost), and a logout that succeeded stays logged out (no token resurrected);
 //  5. a restart on the same storage comes back in the same state;
 //  6. the SDK still works: the next step of the way (agree, login, or a request) succeeds.
@@ -51,7 +51,7 @@ function world(simConfig) {
   const sim = realm.run('var sim = createWxSim(__simConfig); installWx(sim); sim');
   const sdk = realm.require('./dist/index.js');
   const options = realm.run(`({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: '${API}/auth/login',
-    logoutUrl: '${API}/auth/logout', now: sim.now, setTimeout: sim.setTimeout,
+    logoutUrl: '${API}/auth/logout', unbindUrl: '${API}/auth/unbind', now: sim.now, setTimeout: sim.setTimeout,
     retry: { attempts: 2, baseDelayMs: 100 } })`);
   const w = { realm, sim, sdk, options, auth: null, page: { privacyAnswer: 'agree', tapLost: false } };
   w.start = async () => {
@@ -86,6 +86,7 @@ const FLOWS = [
   { name: 'login', before: 'profile-granted', run: (w) => w.auth.login() },
   { name: 'request with renewal', before: 'logged-in, expired', run: (w) => w.auth.request({ url: API + '/api/me' }) },
   { name: 'logout', before: 'logged-in', run: (w) => w.auth.logout() },
+  { name: 'unbind', before: 'logged-in', run: (w) => w.auth.unbind() },
   { name: 'restart', before: 'logged-in', run: async (w) => { w.auth = await w.start(); } },
 ];
 
@@ -159,10 +160,11 @@ async function inject(flow, stepIndex, step, faultName) {
   }
   // 4. no token lost, none resurrected
   if (before.state.kind === 'logged-in' && state.kind !== 'logged-in') {
-    must((flow.name === 'logout' && !rejected) || endedByRenewal || (flow.name === 'restart' && fault.corruptStorage),
+    must((flow.name === 'logout' && !rejected) || (flow.name === 'unbind' && !rejected) || endedByRenewal || (flow.name === 'restart' && fault.corruptStorage),
       'logged out by ' + flow.name + ' / ' + faultName);
   }
   if (flow.name === 'logout' && !rejected) must(state.kind === 'logged-out' && state.reason === 'user', 'logout did not stick');
+  if (flow.name === 'unbind' && !rejected) must(same(state, { kind: 'privacy-agreed' }) && rec === null, 'unbind left ' + JSON.stringify(state));
   // 5. a restart comes back in the same state
   const again = await w.start();
   const expected = state.kind === 'anonymous' || state.kind === 'privacy-agreed' ? again.state : state;

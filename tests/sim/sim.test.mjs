@@ -185,3 +185,53 @@ test('§7: a backend slower than the request timeout fails it with errno 5; time
   await new Promise((resolve) => sim.setTimeout(resolve, 10000));
   assert.equal(sim.now(), t0 + 14000, 'a simulated timer moves the clock to its due time');
 });
+
+test('§6: getSetting reports only scopes asked before; openSetting needs a tap from 2.3.0', async () => {
+  const sim = createWxSim({ authSetting: { 'scope.userLocation': true }, openSettingAnswer: { 'scope.userLocation': false, 'scope.camera': true } });
+  const got = await sim.wx.getSetting({});
+  assert.equal(got.errMsg, 'getSetting:ok');
+  assert.deepEqual(got.authSetting, { 'scope.userLocation': true });
+  assert.equal('scope.camera' in got.authSetting, false);
+  const [kind, res] = await call(sim.wx.openSetting, {});
+  assert.equal(kind, 'fail');
+  assert.match(res.errMsg, /^openSetting:fail can only be invoked by user TAP gesture/);
+  const opened = await sim.tap(() => sim.wx.openSetting({}));
+  assert.equal(opened.errMsg, 'openSetting:ok');
+  // The settings page lists only scopes asked before: camera was never asked, so it stays absent.
+  assert.deepEqual(opened.authSetting, { 'scope.userLocation': false });
+  const old = createWxSim({ sdkVersion: '2.2.9', authSetting: { 'scope.record': true } });
+  const [oldKind] = await call(old.wx.openSetting, {});
+  assert.equal(oldKind, 'ok');
+});
+
+test('§2: wx.login answers after onCodeMinted settles, and fails when it rejects', async () => {
+  const seen = [];
+  let release;
+  const sim = createWxSim({ onCodeMinted: (code) => { seen.push(code); return new Promise((r) => { release = r; }); } });
+  let answered = false;
+  const p = sim.wx.login({}).then((r) => { answered = true; return r; });
+  await sim.settle(5);
+  assert.deepEqual(seen, ['code-000001']);
+  assert.equal(answered, false);
+  release();
+  assert.equal((await p).code, 'code-000001');
+  const failing = createWxSim({ onCodeMinted: () => Promise.reject(new Error('stand-in down')) });
+  await assert.rejects(failing.wx.login({}), (e) => /^login:fail/.test(e.errMsg));
+});
+
+test('the in-process backend unbinds only with a fresh code of the same user', async () => {
+  const sim = createWxSim({});
+  const post = (path, body, token) => new Promise((resolve) => sim.wx.request({
+    url: 'https://api.example.com' + path, method: 'POST', data: body,
+    header: token ? { Authorization: 'Bearer ' + token } : {}, success: resolve, fail: resolve,
+  }));
+  const first = (await sim.wx.login({})).code;
+  const token = (await post('/auth/login', { code: first })).data.token;
+  assert.equal((await post('/auth/unbind', { code: first }, token)).statusCode, 400, 'a used code is no fresh login');
+  assert.equal((await post('/auth/unbind', { code: (await sim.wx.login({})).code })).statusCode, 401);
+  assert.equal(sim.hasBinding('o-sim-xiaoming'), true);
+  assert.equal((await post('/auth/unbind', { code: (await sim.wx.login({})).code }, token)).statusCode, 200);
+  assert.equal(sim.hasBinding('o-sim-xiaoming'), false);
+  const me = await new Promise((resolve) => sim.wx.request({ url: 'https://api.example.com/api/me', header: { Authorization: 'Bearer ' + token }, success: resolve }));
+  assert.equal(me.statusCode, 401);
+});

@@ -19,6 +19,8 @@
 //   pending calls resumed by resolve({event, buttonId}) where agree needs a tapped
 //   agreePrivacyAuthorization button, errno 104 on disagree, a 10 s window after a
 //   refusal of the official popup in which calls fail at once (§4).
+// - Scopes (§6): getSetting reports only scopes asked before (never asked = absent);
+//   openSetting fails outside a tap from 2.3.0 and lets the user toggle only those scopes.
 // - Storage: 1 MB per key and 10 MB in all, encrypted data counted 1.4× (so 0.7 / 7.1 MB),
 //   encrypt only on the async calls from 2.21.3, and a reader must use the same
 //   `encrypt` as the writer; getStorageSync returns '' for a missing key (§5).
@@ -75,6 +77,13 @@ export function createWxSim(config) {
     domains: ['api.example.com'],
     tokenTtlSeconds: 7200,
     backend: null,
+    // Scopes the user was asked for before and what they answered (§6); never-asked
+    // scopes are absent. `openSettingAnswer` is what the user toggles on the settings page.
+    authSetting: {},
+    openSettingAnswer: null,
+    // Called with each code wx.login mints; wx.login answers after its Promise settles
+    // (an end-to-end test registers the code with a WeChat stand-in here).
+    onCodeMinted: null,
   }, config || {});
 
   let now = cfg.startTime;
@@ -92,6 +101,7 @@ export function createWxSim(config) {
   const backendFaults = [];
   const injected = new Map(); // index into `calls` -> {fail} | {ok} | {backend}
   const sessions = new Map(); // token -> {openid, expiresAt, revoked}
+  const bindings = new Map(); // openid -> unix seconds the account was created
   let sessionKeyExpiresAt = 0;
 
   const has = (min) => versionAtLeast(cfg.sdkVersion, min);
@@ -191,13 +201,36 @@ export function createWxSim(config) {
 
   const wx = {};
 
-  wx.login = (o) => { log('login'); return asyncApi('login', o, (ok) => {
+  wx.login = (o) => { log('login'); return asyncApi('login', o, (ok, fail) => {
     seq += 1;
     const code = 'code-' + String(seq).padStart(6, '0');
     codes.set(code, { issuedAt: now, used: false });
     sessionKeyExpiresAt = now + DAY;
-    ok({ code: code });
+    const minted = typeof cfg.onCodeMinted === 'function' ? cfg.onCodeMinted(code) : null;
+    if (minted && typeof minted.then === 'function') {
+      minted.then(() => ok({ code: code }), (e) => fail('system error: ' + (e && e.message)));
+    } else {
+      ok({ code: code });
+    }
   }); };
+
+  // Scopes (§6): getSetting reports what was asked before; openSetting needs a tap from
+  // 2.3.0 and lists only scopes asked before, so the user can toggle only those.
+  const authSetting = Object.assign({}, cfg.authSetting);
+  wx.getSetting = (o) => { log('getSetting'); return asyncApi('getSetting', o, (ok) => {
+    ok({ authSetting: Object.assign({}, authSetting) });
+  }); };
+  wx.openSetting = (o) => {
+    const inTap = tapDepth > 0;
+    log('openSetting', inTap ? 'in tap' : 'outside a tap');
+    return asyncApi('openSetting', o, (ok, fail) => {
+      if (!inTap && has('2.3.0')) { fail('can only be invoked by user TAP gesture'); return; }
+      Object.keys(cfg.openSettingAnswer || {}).forEach((scope) => {
+        if (scope in authSetting) authSetting[scope] = !!cfg.openSettingAnswer[scope];
+      });
+      ok({ authSetting: Object.assign({}, authSetting) });
+    });
+  };
 
   wx.checkSession = (o) => { log('checkSession'); return asyncApi('checkSession', o, (ok, fail) => {
     if (sessionKeyExpiresAt > now) ok(); else fail('session time out, need relogin');
@@ -351,8 +384,21 @@ export function createWxSim(config) {
       if (r.errcode) return { statusCode: 400, body: { code: r.errcode === 40163 ? 'CODE_USED' : 'INVALID_CODE', message: r.errmsg } };
       seq += 1;
       const token = 'tok-' + String(seq).padStart(6, '0') + '-' + r.openid;
+      if (!bindings.has(r.openid)) bindings.set(r.openid, Math.floor(now / 1000));
       sessions.set(token, { openid: r.openid, expiresAt: now + cfg.tokenTtlSeconds * 1000, revoked: false });
       return { statusCode: 200, body: { token: token, expiresIn: cfg.tokenTtlSeconds } };
+    }
+    if (req.method === 'POST' && req.path === '/auth/unbind') {
+      // The account is deleted only with a fresh code of the same WeChat user.
+      if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
+      let code = null;
+      try { code = JSON.parse(req.body).code; } catch (e) { code = null; }
+      const r = sim.exchangeCode(code);
+      if (r.errcode) return { statusCode: 400, body: { code: r.errcode === 40163 ? 'CODE_USED' : 'INVALID_CODE', message: r.errmsg } };
+      if (r.openid !== session.openid) return { statusCode: 403, body: { code: 'IDENTITY_MISMATCH', message: 'the code belongs to another user' } };
+      bindings.delete(r.openid);
+      sessions.forEach((s) => { if (s.openid === r.openid) s.revoked = true; });
+      return { statusCode: 200, body: { ok: true } };
     }
     if (req.method === 'POST' && req.path === '/auth/logout') {
       if (session) session.revoked = true;
@@ -360,7 +406,7 @@ export function createWxSim(config) {
     }
     if (req.path === '/api/me') {
       if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
-      return { statusCode: 200, body: { openid: session.openid } };
+      return { statusCode: 200, body: { openid: session.openid, since: bindings.get(session.openid) } };
     }
     return { statusCode: 404, body: { code: 'NOT_FOUND', message: req.path } };
   }
@@ -405,6 +451,10 @@ export function createWxSim(config) {
     storageItem: (key) => storage.get(key),
     setStorageRaw: (key, value, encrypted) => { storage.set(key, { text: JSON.stringify(value), encrypted: !!encrypted }); },
     privacyAgreed: () => privacyAgreed,
+    /** The scopes as getSetting would report them now. */
+    authSetting: () => Object.assign({}, authSetting),
+    /** Whether the in-process backend has an account for this openid. */
+    hasBinding: (openid) => bindings.has(openid),
     /** What WeChat's jscode2session answers for a code: `{openid, session_key}` or `{errcode, errmsg}`. */
     exchangeCode: (code) => {
       const c = codes.get(code);

@@ -1,0 +1,85 @@
+'use strict';
+// `make demo`: the example mini-program itself (examples/miniprogram: app.js, the pages,
+// the privacy popup) with the SDK from dist/, walked through privacy → profile → login →
+// /api/me → logout → restart, as a user would: taps, the agreeprivacyauthorization and
+// chooseavatar events and the nickname form. Prints what each page shows after each
+// step and every request the SDK sends. Tokens are never printed.
+//
+// The pages run in miniprogram-simulate (tests/pages/harness.js) against the wx simulator
+// of tests/sim/wx-sim.js. The backend is pluggable: `run({ backend })` takes the
+// simulator's backend function, `(req, sim) => {statusCode, body} | Promise of it`, with
+// `req` = {method, path, query, header, body}; without one the simulator's in-process
+// stand-in answers.
+const harness = require('../tests/pages/harness.js');
+
+const STEP = (title) => console.log('\n▶ ' + title);
+const SHOW = (label, value) => console.log('  ' + label + ': ' + value);
+
+async function run(options) {
+  const opts = options || {};
+  const s = harness.start(Object.assign({ sdkVersion: '3.3.4' }, opts.backend ? { backend: opts.backend } : {}));
+  const calls = s.sim.calls;
+  calls.push = function (call) {
+    if (/^(login|request|getUserProfile|openPrivacyContract|requirePrivacyAuthorize|onNeedPrivacyAuthorization→listener)$/.test(call.api)) {
+      console.log('    wx.' + call.api + (call.detail ? '  ' + call.detail : ''));
+    }
+    return Array.prototype.push.call(this, call);
+  };
+  const state = (page) => SHOW('页面显示', page.text('#state'));
+
+  STEP('launch: app.js creates the SDK from /miniprogram_npm/wx-auth/wx_auth.wasm.br; the index page opens');
+  const index = s.open('pages/index/index');
+  await s.settle();
+  state(index);
+  SHOW('privacy popup', index.has('#privacy-popup #privacy-dialog') ? index.text('#privacy-popup #privacy-dialog').replace(/\s+/g, ' ') : '(none)');
+
+  STEP('privacy: the user taps 同意 (<button id="agree-btn" open-type="agreePrivacyAuthorization">)');
+  await index.agreePrivacy('#privacy-popup #agree-btn');
+  state(index);
+
+  STEP('profile: chooseAvatar, then the nickname form is submitted');
+  const profile = s.open('pages/profile/profile');
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn', 'wxfile://tmp/avatar-xiaoming.png');
+  await profile.submit('#profile-form', { nickName: '小明' });
+  SHOW('profile page', profile.text('#saved') + ' · ' + profile.text('#current-nickname'));
+  state(profile);
+  profile.unload();
+
+  STEP('login: the user taps 微信登录');
+  await index.tap('#login-btn');
+  state(index);
+  SHOW('nickname', index.text('#nickname'));
+  SHOW('session', index.text('#expires'));
+
+  STEP('an authorized request: the user taps 请求 /api/me');
+  await index.tap('#me-btn');
+  SHOW('result', index.text('#me').replace(/\n/g, ' · '));
+
+  STEP('logout: the user taps 退出登录');
+  await index.tap('#logout-btn');
+  state(index);
+
+  STEP('restart: the mini-program is opened again');
+  index.unload();
+  s.restart();
+  const again = s.open('pages/index/index');
+  await s.settle();
+  state(again);
+  SHOW('buttons', again.has('#login-btn') ? again.text('#login-btn') : '(none)');
+
+  const logins = s.sim.count('login');
+  const leaked = /tok-\d/.test(again.html() + index.html());
+  console.log('\nwx.login was called ' + logins + ' time' + (logins === 1 ? '' : 's') + '; after the restart the page still shows the logged-out state.');
+  const ok = again.text('#state') === '已退出登录（你已退出）' && logins === 1 && !leaked && s.swallowed.length === 0;
+  if (!ok) throw new Error('demo: the flow did not end as it should');
+}
+
+module.exports = { run };
+
+if (require.main === module) {
+  run().then(() => process.exit(0), (e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

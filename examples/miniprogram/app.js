@@ -1,0 +1,17 @@
+// The SDK is created once per launch; every page waits on `getApp().auth`, a Promise of
+// the Auth object, and renders `auth.state`.
+const wxAuth = require('wx-auth');
+const config = require('./config.js');
+
+App({
+  onLaunch() {
+    this.auth = wxAuth.createAuth({
+      wasmPath: config.wasmPath,
+      loginUrl: config.apiBase + '/auth/login',
+      logoutUrl: config.apiBase + '/auth/logout',
+      unbindUrl: config.apiBase + '/auth/unbind',
+    });
+    // Each page shows a failed load itself; this only keeps it from being "unhandled".
+    this.auth.catch(() => {});
+  },
+});

@@ -1,0 +1,297 @@
+'use strict';
+// Page-level tests of examples/miniprogram: the real WXML, JS and JSON of each page,
+// rendered by miniprogram-simulate, with the SDK from dist/ (copied into
+// miniprogram_npm/ by `make dist`) against the wx simulator of tests/sim/wx-sim.js.
+// Every step dispatches what the user does (a tap, the agreeprivacyauthorization /
+// chooseavatar events, a form submit) and asserts what the page then shows.
+const test = require('node:test');
+const assert = require('node:assert');
+const harness = require('./harness.js');
+
+const INDEX = 'pages/index/index';
+const PROFILE = 'pages/profile/profile';
+const ACCOUNT = 'pages/account/account';
+const AGREE = '#privacy-popup #agree-btn';
+
+/** A launched app on a fresh simulator, its index page open and the privacy answered. */
+async function agreed(config) {
+  const s = harness.start(config);
+  const index = s.open(INDEX);
+  await s.settle();
+  await index.agreePrivacy(AGREE);
+  return { s, index };
+}
+
+async function loggedIn(config) {
+  const { s, index } = await agreed(config);
+  await index.tap('#login-btn');
+  assert.strictEqual(index.text('#state'), '已登录');
+  return { s, index };
+}
+
+/** Nothing the page rendered is a token, and no handler threw. */
+function assertClean(s, page) {
+  assert.doesNotMatch(page.html(), /tok-\d/, 'a token was rendered');
+  assert.deepStrictEqual(s.swallowed, [], 'a handler threw');
+}
+
+test('launch: the SDK is created once in app.js from the package path, and a first visit shows the privacy popup', async () => {
+  const s = harness.start();
+  const index = s.open(INDEX);
+  assert.strictEqual(index.text('#state'), '正在启动…');
+  await s.settle();
+  assert.deepStrictEqual(s.wasmLoads, ['/miniprogram_npm/wx-auth/wx_auth.wasm.br']);
+  assert.strictEqual(index.text('#state'), '未同意隐私保护指引');
+  assert.ok(index.has('#privacy-popup #privacy-dialog'), 'the popup is shown');
+  assert.strictEqual(index.text('#privacy-popup #contract-link'), '《示例小程序隐私保护指引》');
+  assert.ok(!index.has('#login-btn'), 'no login before the agreement');
+  // The agree button is what WeChat checks resolve({buttonId}) against.
+  const agree = index.wiring(AGREE);
+  assert.strictEqual(agree.attrs.openType, 'agreePrivacyAuthorization');
+  assert.strictEqual(agree.attrs.id, 'agree-btn');
+  assert.strictEqual(agree.events.agreeprivacyauthorization.handler, 'onAgree');
+  assertClean(s, index);
+});
+
+test('privacy: agreeing closes the popup and offers login', async () => {
+  const { s, index } = await agreed();
+  assert.ok(!index.has('#privacy-popup #privacy-dialog'), 'the popup is closed');
+  assert.strictEqual(index.text('#state'), '已同意隐私保护指引，未登录');
+  assert.strictEqual(index.text('#login-btn'), '微信登录');
+  assert.ok(s.sim.privacyAgreed(), 'WeChat recorded the agreement');
+  assertClean(s, index);
+});
+
+test('privacy: the contract link opens the privacy guide', async () => {
+  const s = harness.start();
+  const index = s.open(INDEX);
+  await s.settle();
+  await index.tap('#privacy-popup #contract-link');
+  assert.strictEqual(s.sim.count('openPrivacyContract'), 1);
+  assert.ok(index.has('#privacy-popup #privacy-dialog'), 'the popup stays until answered');
+});
+
+test('privacy: disagreeing is handled gracefully, and the user can look again and agree', async () => {
+  const s = harness.start();
+  const index = s.open(INDEX);
+  await s.settle();
+  await index.tap('#privacy-popup #disagree-btn');
+  assert.ok(!index.has('#privacy-popup #privacy-dialog'));
+  assert.strictEqual(index.text('#state'), '未同意隐私保护指引');
+  assert.match(index.text('#privacy-denied'), /登录和头像昵称暂时不能使用/);
+  assert.strictEqual(index.text('#error'), '你没有同意隐私保护指引（PRIVACY_DENIED）');
+  assert.ok(!index.has('#login-btn'));
+  await index.tap('#privacy-retry');
+  assert.ok(index.has('#privacy-popup #privacy-dialog'), 'the popup is back');
+  assert.ok(!index.has('#privacy-denied'));
+  await index.agreePrivacy(AGREE);
+  assert.strictEqual(index.text('#state'), '已同意隐私保护指引，未登录');
+  assertClean(s, index);
+});
+
+test('profile: the avatar/nickname fill-in (base library 2.27.1+) is wired to chooseAvatar and a form submit', async () => {
+  const { s } = await agreed();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  assert.ok(!profile.has('#profile-btn'), 'no getUserProfile on a new base library');
+  assert.strictEqual(profile.wiring('#avatar-btn').attrs.openType, 'chooseAvatar');
+  assert.strictEqual(profile.wiring('#avatar-btn').events.chooseavatar.handler, 'onChooseAvatar');
+  const input = profile.wiring('#nickname-input');
+  assert.strictEqual(input.attrs.type, 'nickname');
+  assert.strictEqual(input.attrs.name, 'nickName');
+  assert.strictEqual(profile.wiring('#save-btn').attrs.formType, 'submit');
+  assert.strictEqual(profile.wiring('#profile-form').events.submit.handler, 'onSubmit');
+  assert.strictEqual(profile.text('.avatar-empty'), '选择头像');
+
+  await profile.chooseAvatar('#avatar-btn', 'wxfile://tmp/avatar-xiaoming.png');
+  assert.ok(profile.has('#avatar-preview'), 'the chosen avatar is shown');
+  assert.ok(!profile.has('#saved'));
+  await profile.submit('#profile-form', { nickName: '  小明 ' });
+  assert.strictEqual(profile.text('#saved'), '已保存');
+  assert.strictEqual(profile.text('#state'), '已填写头像昵称，未登录');
+  assert.strictEqual(profile.text('#current-nickname'), '小明');
+  assertClean(s, profile);
+});
+
+test('profile: a nickname WeChat cleared on blur is not saved', async () => {
+  const { s } = await agreed();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn', 'wxfile://tmp/avatar.png');
+  await profile.submit('#profile-form', { nickName: '' });
+  assert.strictEqual(profile.text('#error'), '请选择头像并填写昵称');
+  assert.strictEqual(profile.text('#state'), '已同意隐私保护指引，未登录');
+  assert.ok(!profile.has('#current-nickname'));
+});
+
+test('profile: before the agreement the page asks for it first', async () => {
+  const s = harness.start();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  assert.ok(!profile.has('#profile-form'));
+  assert.match(profile.text('#need-privacy'), /需要先同意隐私保护指引/);
+  // This page's popup took over the prompt handler when the page was attached.
+  await profile.tap('#privacy-btn');
+  assert.ok(profile.has('#privacy-popup #privacy-dialog'));
+  await profile.agreePrivacy(AGREE);
+  assert.ok(profile.has('#profile-form'), 'the form appears once agreed');
+});
+
+test('profile: on a base library older than 2.27.1, getUserProfile from a tap gives the real profile', async () => {
+  const s = harness.start({ sdkVersion: '2.26.2' });
+  const profile = s.open(PROFILE);
+  await s.settle();
+  assert.ok(!profile.has('#profile-form'), 'no fill-in form');
+  assert.strictEqual(profile.text('#profile-btn'), '使用微信头像和昵称');
+  await profile.tap('#profile-btn');
+  assert.strictEqual(profile.text('#saved'), '已保存');
+  assert.strictEqual(profile.text('#state'), '已填写头像昵称，未登录');
+  assert.strictEqual(profile.text('#current-nickname'), '小明');
+  assert.deepStrictEqual(s.sim.calls.filter((c) => c.api === 'getUserProfile').map((c) => c.detail), ['in tap']);
+  assertClean(s, profile);
+});
+
+test('profile: a refused getUserProfile popup is shown as such', async () => {
+  const s = harness.start({ sdkVersion: '2.26.2', profileAnswer: 'deny' });
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.tap('#profile-btn');
+  assert.strictEqual(profile.text('#error'), '你拒绝了使用头像和昵称（PROFILE_DENIED）');
+  assert.strictEqual(profile.text('#state'), '已同意隐私保护指引，未登录');
+});
+
+test('login → /api/me → logout → restart: each step as the page shows it', async () => {
+  const { s, index } = await loggedIn();
+  assert.strictEqual(index.text('#expires'), '会话有效期至 2026-11-21 11:00');
+  assert.ok(!index.has('#login-btn'));
+  await index.tap('#me-btn');
+  assert.strictEqual(index.text('#me'), 'GET /api/me → 200\nopenid：o-sim-xiaoming\n绑定于：2026-11-21 09:00');
+  const me = s.sim.backendLog.filter((r) => r.path === '/api/me');
+  assert.strictEqual(me.length, 1);
+  assert.match(me[0].header.Authorization, /^Bearer /);
+  assertClean(s, index);
+
+  await index.tap('#logout-btn');
+  assert.strictEqual(index.text('#state'), '已退出登录（你已退出）');
+  assert.ok(!index.has('#me'), 'the /api/me result is gone');
+  assert.ok(!index.has('#expires'));
+  assert.strictEqual(index.text('#login-btn'), '微信登录');
+
+  // The app is opened again: same phone (storage, privacy), new launch.
+  index.unload();
+  s.restart();
+  const again = s.open(INDEX);
+  await s.settle();
+  assert.strictEqual(again.text('#state'), '已退出登录（你已退出）');
+  assert.ok(!again.has('#privacy-popup #privacy-dialog'), 'the agreement is remembered');
+  assert.strictEqual(s.sim.count('login'), 1, 'no silent login after a logout');
+  await again.tap('#login-btn');
+  assert.strictEqual(again.text('#state'), '已登录');
+  assertClean(s, again);
+});
+
+test('restart while logged in: the session is restored with its profile', async () => {
+  const { s } = await agreed();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn', 'wxfile://tmp/a.png');
+  await profile.submit('#profile-form', { nickName: '小红' });
+  const index = s.open(INDEX);
+  await s.settle();
+  await index.tap('#login-btn');
+  assert.strictEqual(index.text('#nickname'), '小红');
+  s.restart();
+  const again = s.open(INDEX);
+  await s.settle();
+  assert.strictEqual(again.text('#state'), '已登录');
+  assert.strictEqual(again.text('#nickname'), '小红');
+  assert.strictEqual(s.sim.count('login'), 1);
+});
+
+test('login: a backend failure is shown and the user can retry', async () => {
+  const { s, index } = await agreed();
+  s.sim.backendNext('/auth/login', { statusCode: 400, body: { code: 'INVALID_CODE' } });
+  await index.tap('#login-btn');
+  assert.strictEqual(index.text('#error'), '登录失败，请重试（LOGIN_FAILED）');
+  assert.strictEqual(index.text('#state'), '已同意隐私保护指引，未登录');
+  s.sim.advance(11000); // the SDK keeps wx.login calls at least 10 s apart
+  await index.tap('#login-btn');
+  assert.strictEqual(index.text('#state'), '已登录');
+  assert.ok(!index.has('#error'));
+});
+
+test('account: scopes never asked for are absent, not denied', async () => {
+  const { s } = await loggedIn();
+  const account = s.open(ACCOUNT);
+  await s.settle();
+  assert.strictEqual(account.text('#state'), '已登录');
+  assert.strictEqual(account.text('#scopes-empty'), '本小程序还没有申请过任何权限。');
+  assert.deepStrictEqual(account.texts('.scope'), []);
+});
+
+test('account: openSetting from a tap shows the scopes as the user left them', async () => {
+  const { s } = await loggedIn({
+    authSetting: { 'scope.userLocation': true, 'scope.camera': false },
+    openSettingAnswer: { 'scope.userLocation': false, 'scope.record': true },
+  });
+  const account = s.open(ACCOUNT);
+  await s.settle();
+  assert.deepStrictEqual(account.texts('.scope'), ['位置信息已允许', '摄像头已拒绝']);
+  await account.tap('#open-setting-btn');
+  // Only scopes asked before are on WeChat's settings page: record stays absent.
+  assert.deepStrictEqual(account.texts('.scope'), ['位置信息已拒绝', '摄像头已拒绝']);
+  assert.deepStrictEqual(s.sim.calls.filter((c) => c.api === 'openSetting').map((c) => c.detail), ['in tap']);
+  assert.ok(!account.has('#error'));
+  assertClean(s, account);
+});
+
+test('account: logging out keeps the account; the text tells it apart from cancelling the authorization in WeChat', async () => {
+  const { s } = await loggedIn();
+  const account = s.open(ACCOUNT);
+  await s.settle();
+  assert.match(account.text('#revoke-section'), /我 → 设置 → 隐私 → 授权管理/);
+  assert.match(account.text('#revoke-section'), /小程序无法替你取消授权/);
+  assert.ok(!account.has('#revoke-section button'), 'nothing in the app pretends to cancel it');
+  await account.tap('#logout-btn');
+  assert.strictEqual(account.text('#state'), '已退出登录（你已退出）');
+  assert.match(account.text('#message'), /账号和微信授权都还在/);
+  assert.ok(!account.has('#logout-btn') && !account.has('#unbind-btn'));
+});
+
+test('account: unbind asks first, then deletes the binding and the local session', async () => {
+  const { s, index } = await loggedIn();
+  await index.tap('#me-btn');
+  const firstSince = index.text('#me').split('\n')[2];
+  const account = s.open(ACCOUNT);
+  await s.settle();
+  await account.tap('#unbind-btn');
+  assert.match(account.text('#unbind-confirm'), /此操作不能撤销/);
+  await account.tap('#unbind-no');
+  assert.ok(!account.has('#unbind-confirm'));
+  assert.strictEqual(s.sim.backendLog.filter((r) => r.path === '/auth/unbind').length, 0, 'cancel sends nothing');
+
+  await account.tap('#unbind-btn');
+  await account.tap('#unbind-yes');
+  assert.strictEqual(account.text('#state'), '已同意隐私保护指引，未登录');
+  assert.match(account.text('#message'), /已解除绑定/);
+  assert.strictEqual(s.sim.backendLog.filter((r) => r.path === '/auth/unbind').length, 1);
+  // The index page (still in the stack) followed; logging in again is a new binding.
+  assert.strictEqual(index.text('#state'), '已同意隐私保护指引，未登录');
+  s.sim.advance(61000);
+  await index.tap('#login-btn');
+  await index.tap('#me-btn');
+  assert.notStrictEqual(index.text('#me').split('\n')[2], firstSince);
+  assertClean(s, account);
+});
+
+test('account: a failed unbind changes nothing and says so', async () => {
+  const { s } = await loggedIn();
+  const account = s.open(ACCOUNT);
+  await s.settle();
+  s.sim.backendNext('/auth/unbind', { statusCode: 503, body: { code: 'BUSY' } });
+  await account.tap('#unbind-btn');
+  await account.tap('#unbind-yes');
+  assert.strictEqual(account.text('#state'), '已登录');
+  assert.match(account.text('#error'), /（SERVER）$/);
+  assert.ok(!account.has('#message'));
+});

@@ -1,0 +1,54 @@
+'use strict';
+// Type-checks page.ts with tsc --strict against dist/index.d.ts and
+// miniprogram-api-typings (must have no error), then each misuse below (each must be an
+// error: the types would let nothing of it through). Prints `N passed, N failed`.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const ts = require('typescript');
+
+const config = ts.getParsedCommandLineOfConfigFile(path.join(__dirname, 'tsconfig.json'), {}, Object.assign({}, ts.sys, { onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)); } }));
+const PRELUDE = "import { createAuth, Auth, Scopes } from 'wx-auth';\ndeclare const auth: Auth;\n";
+const MISUSES = {
+  'a misspelt state kind': "if (auth.state.kind === 'logged_in') {}",
+  'createAuth without wasmPath': "createAuth({ loginUrl: 'https://api.example.com/auth/login' });",
+  'agreeing without the button id': 'auth.resolvePrivacy({ agree: true });',
+  'an unknown scope': "const s: Scopes = { 'scope.teleport': true };",
+  'reading a token from the state': 'const t: string = (auth.state as { token: string }).token; const u = auth.state.token;',
+  'setProfile expecting a Promise': 'auth.setProfile({ nickName: "x" }).then(() => {});',
+  'an unknown error code': "auth.login().catch((e: import('wx-auth').AuthError) => { if (e.code === 'TIMEOUT') {} });",
+  'getSetting values are booleans': "auth.getSetting().then((s) => { const n: number = s['scope.camera']!; });",
+};
+
+function diagnostics(files) {
+  const program = ts.createProgram(files, config.options);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? path.basename(d.file.fileName) + ':' + (d.file.getLineAndCharacterOfPosition(d.start).line + 1) + ' ' : '';
+    return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  });
+}
+
+const results = [];
+function report(name, ok, detail) {
+  results.push(ok);
+  console.log((ok ? 'ok - ' : 'not ok - ') + name + (ok || !detail ? '' : '\n    ' + detail));
+}
+
+const clean = diagnostics(config.fileNames);
+report('page.ts type-checks (strict) against dist/index.d.ts and miniprogram-api-typings ' + require('miniprogram-api-typings/package.json').version, clean.length === 0, clean.join('\n    '));
+
+const dir = fs.mkdtempSync(path.join(__dirname, '.misuse-'));
+try {
+  for (const [name, code] of Object.entries(MISUSES)) {
+    const file = path.join(dir, name.replace(/\W+/g, '-') + '.ts');
+    fs.writeFileSync(file, PRELUDE + code + '\nexport {};\n');
+    const errors = diagnostics([file]);
+    report('rejected: ' + name, errors.length > 0, 'tsc accepted: ' + code);
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+const passed = results.filter(Boolean).length;
+console.log('typescript ' + ts.version);
+console.log('types: ' + passed + ' passed, ' + (results.length - passed) + ' failed');
+process.exit(passed === results.length ? 0 : 1);
