@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size fuzz
+.PHONY: setup setup-build dist demo demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -33,17 +33,27 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-sim test-wasm-node test-wasm-browser dist test-dist test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
 	@echo "make test: all suites passed"
 
 test-lint:
 	cargo fmt --all -- --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy --quiet -p wx-auth-server --all-targets -- -D warnings
 
 # The pure core, natively.
 test-native:
 	cargo test --quiet
+
+# The reference backend (examples/server): both stores (Redis against a real redis-server
+# on loopback), the server and the WeChat stand-in over HTTP.
+test-server:
+	cargo test --quiet -p wx-auth-server
+
+# dist/ in the simulator, its wx.request over real HTTP to wx-auth-server and the stand-in.
+test-e2e:
+	node tests/e2e/run.js
 
 # The wx simulator held to the platform notes.
 test-sim:

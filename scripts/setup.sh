@@ -46,3 +46,6 @@ fi
 
 # The example mini-program: the page harness (build), miniprogram-ci and tsc (tests).
 scripts/setup-pages.sh "${1:-all}"
+
+# The reference backend: its binaries (build), redis-server (tests).
+scripts/setup-server.sh "${1:-all}"

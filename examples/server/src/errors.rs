@@ -1,0 +1,80 @@
+//! The errors the server answers with, and the store's own error type.
+
+use std::fmt;
+
+/// An answer other than success: an HTTP status and the JSON body `{code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// A stable, machine-readable code (`INVALID_CODE`, `UNAUTHORIZED`, …).
+    pub code: &'static str,
+    /// A human-readable explanation; never carries a secret, token or code.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with this status, code and message.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `BAD_REQUEST`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BAD_REQUEST", message)
+    }
+
+    /// 401 `UNAUTHORIZED`.
+    pub fn unauthorized() -> Self {
+        Self::new(401, "UNAUTHORIZED", "a valid bearer token is required")
+    }
+
+    /// 500 `INTERNAL`: the session store failed (the details go to the log only).
+    pub fn internal() -> Self {
+        Self::new(500, "INTERNAL", "the session store is unavailable")
+    }
+
+    /// The JSON body `{"code": ..., "message": ...}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({ "code": self.code, "message": self.message }).to_string()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A failure of the session store (SQLite or Redis). Its text names the operation and
+/// the cause, never a key, token hash or openid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    /// A store error with this description.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError(message.into())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        eprintln!("error: {e}");
+        ApiError::internal()
+    }
+}

@@ -1,0 +1,27 @@
+//! The reference backend for wx-auth and a WeChat stand-in for development and tests.
+//!
+//! - [`routes`]: the protocol the SDK speaks (`/auth/login`, `/auth/logout`, `/api/me`,
+//!   `/auth/unbind`), as a pure function of a request, a store and a WeChat client.
+//! - [`store`]: where sessions live ([`store::SqliteStore`] by default,
+//!   [`store::RedisStore`] when `REDIS_URL` is set), behind one [`store::SessionStore`] trait.
+//! - [`wechat`]: the `jscode2session` call and what its error codes mean.
+//! - [`standin`]: a loopback `jscode2session` that accepts the wx simulator's codes.
+//! - [`http`]: the HTTP/1.1 listener both binaries use.
+
+pub mod config;
+pub mod encoding;
+pub mod errors;
+pub mod http;
+pub mod routes;
+pub mod standin;
+pub mod store;
+pub mod token;
+pub mod wechat;
+
+/// Seconds since the Unix epoch, from the system clock (0 if the clock is before 1970).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

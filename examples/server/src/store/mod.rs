@@ -1,0 +1,56 @@
+//! Where sessions and openid bindings live, behind one trait with two implementations:
+//! [`SqliteStore`] (an embedded file, the default) and [`RedisStore`] (shared by several
+//! server instances). Both are held to the same test suite (`tests/store_suite.rs`).
+//!
+//! Sessions are keyed by the SHA-256 of their token (see [`crate::token`]); the store
+//! never sees a token. Every call takes `now` (Unix seconds) so expiry can be tested.
+
+mod redis;
+mod resp;
+mod sqlite;
+
+pub use self::redis::RedisStore;
+pub use self::sqlite::SqliteStore;
+use crate::errors::StoreError;
+
+/// A live session, as a request with its token sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The user the session belongs to.
+    pub openid: String,
+    /// When the user's binding (first login since the last unbind) was created, Unix seconds.
+    pub since: u64,
+    /// When the session ends, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Sessions and openid bindings.
+pub trait SessionStore: Send + Sync {
+    /// Binds `openid` (keeping an existing binding and its `since`) and creates a session
+    /// under `token_hash` that ends at `expires_at`. Returns the binding's `since`.
+    fn create_session(
+        &self,
+        openid: &str,
+        token_hash: &str,
+        now: u64,
+        expires_at: u64,
+    ) -> Result<u64, StoreError>;
+
+    /// The session under `token_hash` if it exists, has not ended at `now`, and its
+    /// binding still exists (an unbind ends every session of the binding).
+    fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError>;
+
+    /// Ends the session under `token_hash`; ending an unknown session is no error.
+    fn revoke(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Deletes `openid`'s binding and every session and record of that user.
+    fn unbind(&self, openid: &str) -> Result<(), StoreError>;
+}
+
+/// A random binding id (16 hex characters), so a session can tell its binding from a
+/// later one of the same openid even within the same second.
+fn binding_id() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|_| StoreError::new("the OS random source failed"))?;
+    Ok(crate::encoding::hex(&bytes))
+}

@@ -1,0 +1,513 @@
+//! The two binaries over real HTTP on loopback: the server against the stand-in.
+
+mod support;
+
+use std::time::Duration;
+use support::{get, post_json, request, Proc, Redis, TempPath};
+use wx_auth_server::standin::openid_for;
+
+const APPID: &str = "wx-test-app";
+const SECRET: &str = "test-secret-4f1c9b";
+
+struct Stack {
+    standin: Proc,
+    server: Proc,
+    _db: TempPath,
+}
+
+fn standin() -> Proc {
+    Proc::start(
+        env!("CARGO_BIN_EXE_wechat-standin"),
+        &[
+            ("LISTEN", "127.0.0.1:0"),
+            ("WX_APPID", APPID),
+            ("WX_SECRET", SECRET),
+        ],
+    )
+}
+
+fn server_with(standin_base: &str, extra: &[(&str, &str)]) -> (Proc, TempPath) {
+    let db = TempPath::new("server.db");
+    let mut env = vec![
+        ("LISTEN", "127.0.0.1:0"),
+        ("WX_APPID", APPID),
+        ("WX_SECRET", SECRET),
+        ("WX_API_BASE", standin_base),
+        ("DATABASE_PATH", db.as_str()),
+    ];
+    env.extend_from_slice(extra);
+    (Proc::start(env!("CARGO_BIN_EXE_wx-auth-server"), &env), db)
+}
+
+fn stack() -> Stack {
+    let standin = standin();
+    let (server, db) = server_with(&standin.base.clone(), &[]);
+    Stack {
+        standin,
+        server,
+        _db: db,
+    }
+}
+
+impl Stack {
+    fn s(&self) -> &str {
+        self.server.addr()
+    }
+    fn register(&self, code: &str, user: &str) {
+        let a = post_json(
+            self.standin.addr(),
+            "/_standin/codes",
+            None,
+            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    fn fail_next(&self, errcode: i64) {
+        let a = post_json(
+            self.standin.addr(),
+            "/_standin/fail",
+            None,
+            &format!(r#"{{"errcode":{errcode}}}"#),
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    fn login(&self, code: &str) -> support::Answer {
+        post_json(
+            self.s(),
+            "/auth/login",
+            None,
+            &format!(r#"{{"code":"{code}"}}"#),
+        )
+    }
+    fn login_as(&self, code: &str, user: &str) -> String {
+        self.register(code, user);
+        let a = self.login(code);
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.json()["token"].as_str().expect("a token").to_string()
+    }
+}
+
+#[test]
+fn login_me_logout_me_refused() {
+    let st = stack();
+    st.register("code-000001", "xiaoming");
+    let a = st.login("code-000001");
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    let body = a.json();
+    let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(body["expiresIn"], 7200);
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        2,
+        "only token and expiresIn: {body}"
+    );
+
+    let me = get(st.s(), "/api/me", Some(&token));
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["openid"], openid_for(APPID, "xiaoming").as_str());
+    let since = me.json()["since"].as_u64().unwrap();
+    assert!(since.abs_diff(wx_auth_server::unix_now()) < 600);
+
+    let out = post_json(st.s(), "/auth/logout", Some(&token), "");
+    assert_eq!((out.status, out.json()["ok"].as_bool()), (200, Some(true)));
+    let me = get(st.s(), "/api/me", Some(&token));
+    assert_eq!((me.status, me.code()), (401, "UNAUTHORIZED".to_string()));
+    // Idempotent: again, with a garbage token, with none.
+    assert_eq!(
+        post_json(st.s(), "/auth/logout", Some(&token), "").status,
+        200
+    );
+    assert_eq!(
+        post_json(st.s(), "/auth/logout", Some("nonsense"), "").status,
+        200
+    );
+    assert_eq!(request(st.s(), "POST", "/auth/logout", &[], "").status, 200);
+    assert_eq!(get(st.s(), "/api/me", None).status, 401);
+    assert_eq!(get(st.s(), "/api/me", Some(&"0".repeat(64))).status, 401);
+}
+
+#[test]
+fn a_second_login_of_the_same_user_keeps_since_and_both_sessions() {
+    let st = stack();
+    let t1 = st.login_as("c1", "xiaoming");
+    let t2 = st.login_as("c2", "xiaoming");
+    let t3 = st.login_as("c3", "xiaohong");
+    let me = |t: &str| get(st.s(), "/api/me", Some(t)).json();
+    assert_eq!(me(&t1)["since"], me(&t2)["since"]);
+    assert_eq!(me(&t1)["openid"], me(&t2)["openid"]);
+    assert_ne!(me(&t1)["openid"], me(&t3)["openid"]);
+}
+
+#[test]
+fn wechat_errors_map_to_stable_answers() {
+    let st = stack();
+    for (errcode, status, code) in [
+        (-1, 503, "WECHAT_BUSY"),
+        (40029, 400, "INVALID_CODE"),
+        (40163, 400, "CODE_USED"),
+        (45011, 429, "RATE_LIMITED"),
+        (40226, 403, "USER_BLOCKED"),
+    ] {
+        st.register("code-err", "xiaoming");
+        st.fail_next(errcode);
+        let a = st.login("code-err");
+        assert_eq!(
+            (a.status, a.code()),
+            (status, code.to_string()),
+            "errcode {errcode}: {}",
+            a.body
+        );
+        assert!(!a.json()["message"].as_str().unwrap_or("").is_empty());
+    }
+    // The real thing, not injected: unknown code, reused code, expired code.
+    assert_eq!(st.login("never-registered").code(), "INVALID_CODE");
+    st.login_as("code-once", "xiaoming");
+    let again = st.login("code-once");
+    assert_eq!((again.status, again.code()), (400, "CODE_USED".to_string()));
+    st.register("code-late", "xiaoming");
+    let a = post_json(
+        st.standin.addr(),
+        "/_standin/clock",
+        None,
+        r#"{"advanceSeconds":301}"#,
+    );
+    assert_eq!(a.status, 200);
+    assert_eq!(st.login("code-late").code(), "INVALID_CODE");
+}
+
+#[test]
+fn input_is_checked_at_the_door_and_nothing_reaches_wechat() {
+    let st = stack();
+    st.register("code-door", "xiaoming");
+    let s = st.s();
+    let body = r#"{"code":"code-door"}"#;
+    let cases: Vec<(support::Answer, u16, &str)> = vec![
+        (
+            request(
+                s,
+                "POST",
+                "/auth/login",
+                &[("Content-Type", "text/plain")],
+                body,
+            ),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            request(s, "POST", "/auth/login", &[], body),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            post_json(
+                s,
+                "/auth/login",
+                None,
+                &format!(r#"{{"code":"code-door","pad":"{}"}}"#, "x".repeat(2000)),
+            ),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            post_json(s, "/auth/login", None, "{not json"),
+            400,
+            "BAD_REQUEST",
+        ),
+        (post_json(s, "/auth/login", None, "[]"), 400, "BAD_REQUEST"),
+        (
+            post_json(s, "/auth/login", None, r#"{"code":7}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            post_json(s, "/auth/login", None, r#"{"code":""}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            post_json(
+                s,
+                "/auth/login",
+                None,
+                &format!(r#"{{"code":"{}"}}"#, "a".repeat(129)),
+            ),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            post_json(s, "/auth/login", None, r#"{"code":"code door"}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            post_json(s, "/auth/login", None, r#"{"code":"code-dööor"}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            post_json(s, "/auth/login", None, r#"{"code":"code-door&secret=x"}"#),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            request(s, "GET", "/auth/login", &[], ""),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            request(s, "POST", "/api/me", &[], ""),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (get(s, "/nowhere", None), 404, "NOT_FOUND"),
+    ];
+    for (i, (a, status, code)) in cases.iter().enumerate() {
+        assert_eq!(
+            (a.status, a.code().as_str()),
+            (*status, *code),
+            "case {i}: {}",
+            a.body
+        );
+        assert_eq!(
+            a.header("content-type"),
+            Some("application/json"),
+            "case {i}"
+        );
+    }
+    // A 128-character code passes the door (and WeChat says it is unknown).
+    let long = post_json(
+        s,
+        "/auth/login",
+        None,
+        &format!(r#"{{"code":"{}"}}"#, "a".repeat(128)),
+    );
+    assert_eq!(long.code(), "INVALID_CODE");
+    // The code was never sent to WeChat: it still works.
+    let ok = post_json(s, "/auth/login", None, body);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let with_charset = request(
+        s,
+        "POST",
+        "/auth/login",
+        &[("Content-Type", "application/json; charset=utf-8")],
+        r#"{"code":"x"}"#,
+    );
+    assert_eq!(
+        with_charset.code(),
+        "INVALID_CODE",
+        "a charset parameter is fine"
+    );
+}
+
+#[test]
+fn unbind_needs_the_same_user_present_then_erases_the_binding() {
+    let st = stack();
+    let s = st.s();
+    let t1 = st.login_as("c1", "xiaoming");
+    let t2 = st.login_as("c2", "xiaoming");
+    let other = st.login_as("c3", "xiaohong");
+    let since = get(s, "/api/me", Some(&t1)).json()["since"]
+        .as_u64()
+        .unwrap();
+
+    st.register("u1", "xiaoming");
+    assert_eq!(
+        post_json(s, "/auth/unbind", None, r#"{"code":"u1"}"#).status,
+        401
+    );
+    assert_eq!(
+        post_json(s, "/auth/unbind", Some(&"f".repeat(64)), r#"{"code":"u1"}"#).status,
+        401
+    );
+    assert_eq!(
+        post_json(s, "/auth/unbind", Some(&t1), r#"{"code":""}"#).status,
+        400
+    );
+    let wrong = request(
+        s,
+        "POST",
+        "/auth/unbind",
+        &[("Authorization", &format!("Bearer {t1}"))],
+        r#"{"code":"u1"}"#,
+    );
+    assert_eq!(wrong.status, 415);
+    // A code of another user: refused, nothing deleted.
+    st.register("u-other", "xiaohong");
+    let a = post_json(s, "/auth/unbind", Some(&t1), r#"{"code":"u-other"}"#);
+    assert_eq!((a.status, a.code()), (403, "IDENTITY_MISMATCH".to_string()));
+    assert_eq!(get(s, "/api/me", Some(&t1)).status, 200);
+    // WeChat's refusals map as for login.
+    st.fail_next(-1);
+    assert_eq!(
+        post_json(s, "/auth/unbind", Some(&t1), r#"{"code":"u1"}"#).status,
+        503
+    );
+    // The used code is refused.
+    assert_eq!(
+        post_json(s, "/auth/unbind", Some(&t1), r#"{"code":"c1"}"#).code(),
+        "CODE_USED"
+    );
+
+    let a = post_json(s, "/auth/unbind", Some(&t1), r#"{"code":"u1"}"#);
+    assert_eq!(
+        (a.status, a.json()["ok"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        a.body
+    );
+    assert_eq!(get(s, "/api/me", Some(&t1)).status, 401);
+    assert_eq!(
+        get(s, "/api/me", Some(&t2)).status,
+        401,
+        "every session of the user ends"
+    );
+    assert_eq!(
+        get(s, "/api/me", Some(&other)).status,
+        200,
+        "other users keep theirs"
+    );
+
+    std::thread::sleep(Duration::from_millis(1100)); // so a new binding has a later second
+    let t4 = st.login_as("c4", "xiaoming");
+    let me = get(s, "/api/me", Some(&t4)).json();
+    assert_eq!(me["openid"], openid_for(APPID, "xiaoming").as_str());
+    assert!(
+        me["since"].as_u64().unwrap() > since,
+        "a brand-new binding: {me} vs {since}"
+    );
+}
+
+#[test]
+fn wechat_misconfigured_or_unreachable_is_502_without_secrets() {
+    let standin = standin();
+    let (server, _db) = server_with(&standin.base, &[("WX_SECRET", "wrong-secret-77")]);
+    let a = post_json(server.addr(), "/auth/login", None, r#"{"code":"abc"}"#);
+    assert_eq!((a.status, a.code()), (502, "WECHAT_ERROR".to_string()));
+    assert!(a.body.contains("40125"), "{}", a.body);
+    assert!(!a.body.contains("wrong-secret-77"));
+
+    let port = support::free_port();
+    let (server, _db) = server_with(&format!("http://127.0.0.1:{port}"), &[]);
+    let a = post_json(server.addr(), "/auth/login", None, r#"{"code":"abc"}"#);
+    assert_eq!((a.status, a.code()), (502, "WECHAT_ERROR".to_string()));
+    assert!(!a.body.contains(SECRET));
+    assert!(!server.log().contains(SECRET));
+}
+
+#[test]
+fn logs_hold_no_secret_code_or_token() {
+    let st = stack();
+    let token = st.login_as("code-logme-1", "xiaoming");
+    get(st.s(), "/api/me", Some(&token));
+    st.fail_next(40226);
+    st.register("code-logme-2", "xiaoming");
+    st.login("code-logme-2");
+    post_json(st.s(), "/auth/logout", Some(&token), "");
+    let log = st.server.log();
+    assert!(
+        log.contains("POST /auth/login 200"),
+        "the log records requests: {log}"
+    );
+    for secret in [
+        SECRET,
+        token.as_str(),
+        "code-logme-1",
+        "code-logme-2",
+        "session_key",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "the server log contains {secret:?}:\n{log}"
+        );
+    }
+    let standin_log = st.standin.log();
+    assert!(!standin_log.contains(SECRET), "{standin_log}");
+}
+
+#[test]
+fn the_server_refuses_to_start_without_credentials() {
+    let (code, stdout, stderr) =
+        Proc::exit_code(env!("CARGO_BIN_EXE_wx-auth-server"), &[("WX_APPID", "wx1")]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("WX_SECRET is required"), "{stderr}");
+}
+
+#[test]
+fn two_servers_on_one_redis_share_sessions() {
+    let redis = Redis::start();
+    let url = redis.url();
+    let standin = standin();
+    let (a, _d1) = server_with(&standin.base, &[("REDIS_URL", &url)]);
+    let (b, _d2) = server_with(&standin.base, &[("REDIS_URL", &url)]);
+    let reg = post_json(
+        standin.addr(),
+        "/_standin/codes",
+        None,
+        r#"{"code":"r1","user":"xiaoming"}"#,
+    );
+    assert_eq!(reg.status, 200);
+    let login = post_json(a.addr(), "/auth/login", None, r#"{"code":"r1"}"#);
+    assert_eq!(login.status, 200, "{}", login.body);
+    let token = login.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(get(b.addr(), "/api/me", Some(&token)).status, 200);
+    assert_eq!(
+        post_json(b.addr(), "/auth/logout", Some(&token), "").status,
+        200
+    );
+    assert_eq!(get(a.addr(), "/api/me", Some(&token)).status, 401);
+    // With Redis gone, the server answers 500 JSON and keeps running.
+    drop(redis);
+    let me = get(a.addr(), "/api/me", Some(&token));
+    assert_eq!((me.status, me.code()), (500, "INTERNAL".to_string()));
+    assert_eq!(
+        post_json(a.addr(), "/auth/logout", Some(&token), "").status,
+        500
+    );
+    assert_eq!(get(a.addr(), "/nowhere", None).status, 404, "still serving");
+}
+
+#[test]
+fn hostile_requests_get_clear_answers_and_the_server_stays_up() {
+    let st = stack();
+    let s = st.s();
+    // A huge announced body is refused unread (no allocation of its size).
+    let huge = support::raw(
+        s,
+        b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 999999999999999\r\n\r\n{\"code\":",
+    );
+    assert_eq!(
+        (huge.status, huge.code()),
+        (413, "PAYLOAD_TOO_LARGE".to_string())
+    );
+    let head = format!(
+        "GET /api/me HTTP/1.1\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(9000)
+    );
+    assert_eq!(support::raw(s, head.as_bytes()).status, 431);
+    assert_eq!(support::raw(s, b"NONSENSE\r\n\r\n").code(), "BAD_REQUEST");
+    assert_eq!(
+        support::raw(s, b"GET /api/me HTTP/1.1\r\nContent-Length: x\r\n\r\n").status,
+        400
+    );
+    let chunked = support::raw(
+        s,
+        b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n",
+    );
+    assert_eq!(
+        (chunked.status, chunked.code()),
+        (411, "LENGTH_REQUIRED".to_string())
+    );
+    // A client that announces a body and hangs up early.
+    {
+        use std::io::Write;
+        let mut c = std::net::TcpStream::connect(s).unwrap();
+        c.write_all(b"POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").unwrap();
+    }
+    // Still serving, and a normal login works.
+    assert_eq!(get(s, "/api/me", None).status, 401);
+    st.login_as("after-hostile", "xiaoming");
+}

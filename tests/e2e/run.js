@@ -1,0 +1,308 @@
+'use strict';
+// End to end over real HTTP: the shipped SDK (dist/, through the shim) runs in the
+// mini-program realm with the wx simulator, whose wx.request goes through a forwarder
+// that sends each request with node's fetch to wx-auth-server on loopback, which calls
+// the WeChat stand-in (wechat-standin) for jscode2session. Every code wx.login mints is
+// registered with the stand-in before wx.login answers.
+//
+// Scenarios: privacy → login → /api/me → logout → the old token refused by the server,
+// with SQLite and with Redis (two server instances sharing it); WeChat's errors arriving
+// at the page as SDK errors; and unbind (a fresh code proves the user). Prints `N passed, N failed`.
+//
+// Needs: dist/ (make dist), cargo (builds the debug binaries), redis-server on PATH
+// (scripts/setup-server.sh). Tokens are never printed.
+const assert = require('assert');
+const crypto = require('crypto');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+const { spawn, execFileSync } = require('child_process');
+const { createRealm } = require('../support/mp-realm.js');
+
+const root = path.resolve(__dirname, '../..');
+const SIM = path.join(root, 'tests/sim/wx-sim.js');
+const API = 'https://api.example.com';
+const APPID = 'wx-e2e-app';
+const SECRET = 'e2e-secret-' + crypto.randomBytes(6).toString('hex');
+const USER = 'xiaoming';
+const children = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-auth-e2e-'));
+
+/** The openid the stand-in gives a user (see examples/server/src/standin.rs). */
+function openidFor(user) {
+  const digest = crypto.createHash('sha256').update(APPID + ':' + user).digest('base64url');
+  return 'o-' + digest.slice(0, 26);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+/** Starts a binary and resolves its base URL from the `listening on …` line. */
+function startBinary(name, env) {
+  const bin = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', name);
+  const child = spawn(bin, [], { env: Object.assign({ PATH: process.env.PATH }, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(name + ' exited with ' + code + ': ' + log)));
+    readline.createInterface({ input: child.stdout }).once('line', (line) => {
+      const m = /^listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve({ base: m[1], child: child, log: () => log }); else reject(new Error(name + ' said ' + line));
+    });
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new Error('redis-server could not be started (' + e.message + '); run scripts/setup-server.sh')));
+    const deadline = Date.now() + 20000;
+    const tryConnect = () => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.end(); resolve(); });
+      s.once('error', () => { if (Date.now() > deadline) reject(new Error('redis-server did not start')); else setTimeout(tryConnect, 50); });
+    };
+    tryConnect();
+  });
+  return 'redis://127.0.0.1:' + port;
+}
+
+async function postJson(base, p, body, bearer) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (bearer) headers.Authorization = 'Bearer ' + bearer;
+  const res = await fetch(base + p, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+async function getMe(base, bearer) {
+  const res = await fetch(base + '/api/me', { headers: { Authorization: 'Bearer ' + bearer } });
+  return { status: res.status, body: await res.json() };
+}
+
+/**
+ * A page: a fresh realm with the simulator and the SDK. `route(req)` picks the server
+ * base URL for each request. The forwarder keeps what the server answered (and the bearer
+ * it was sent, so the test can ask the server about it after logout) in `seen`.
+ */
+async function page(standin, route, options) {
+  const realm = createRealm({ root: root });
+  realm.loadModuleAsScript(SIM);
+  const seen = [];
+  const simSource = fs.readFileSync(SIM, 'utf8');
+  const hasHook = /onCodeMinted/.test(simSource);
+  const register = (code) => postJson(standin, '/_standin/codes', { code: code, user: USER }).then((r) => {
+    if (r.status !== 200) throw new Error('stand-in refused the code: ' + JSON.stringify(r.body));
+  });
+  realm.context.__backend = async (req) => {
+    const base = route(req);
+    const header = Object.assign({}, req.header);
+    // Like the real wx.request: JSON unless the page says otherwise.
+    if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) header['Content-Type'] = 'application/json';
+    const res = await fetch(base + req.path + req.query, {
+      method: req.method,
+      headers: header,
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
+    });
+    const text = await res.text();
+    const auth = /^Bearer (.+)$/.exec(header.Authorization || header.authorization || '');
+    seen.push({ method: req.method, path: req.path, base: base, status: res.status, bearer: auth ? auth[1] : null });
+    return { statusCode: res.status, body: text };
+  };
+  realm.context.__onCodeMinted = register;
+  const sim = realm.run("var sim = createWxSim({ sdkVersion: '3.3.4', needPrivacyAuthorization: true, backend: __backend, onCodeMinted: __onCodeMinted }); installWx(sim); sim");
+  if (!hasHook) {
+    // Until the simulator has onCodeMinted: register each code before wx.login answers.
+    const wx = realm.run('wx');
+    const login = wx.login;
+    wx.login = (o) => {
+      const opt = o || {};
+      return login(Object.assign({}, opt, {
+        success: (res) => register(res.code).then(() => opt.success && opt.success(res),
+          (e) => opt.fail && opt.fail({ errMsg: 'login:fail ' + e.message })),
+        fail: opt.fail,
+        complete: undefined,
+      }));
+    };
+  }
+  const sdk = realm.require('./dist/index.js');
+  const auth = await sdk.createAuth(Object.assign({
+    wasmPath: '/dist/wx_auth.wasm.br',
+    loginUrl: API + '/auth/login',
+    logoutUrl: API + '/auth/logout',
+    now: sim.now,
+  }, options || {}));
+  auth.onPrivacyPrompt(() => {
+    sim.tap(() => sim.tapAgreeButton('agree-btn'));
+    auth.resolvePrivacy({ agree: true, buttonId: 'agree-btn' });
+  });
+  await auth.agreePrivacy();
+  assert.strictEqual(auth.state.kind, 'privacy-agreed');
+  return { auth: auth, sim: sim, seen: seen };
+}
+
+/** privacy → login → /api/me → logout → the server refuses the old token. */
+async function flow(standin, loginBase, meBase, logoutBase) {
+  const route = (req) => (req.path === '/auth/login' ? loginBase : req.path === '/auth/logout' ? logoutBase : meBase);
+  const { auth, sim, seen } = await page(standin, route);
+  await auth.login();
+  assert.strictEqual(auth.state.kind, 'logged-in');
+  const me = await auth.request({ url: API + '/api/me' });
+  assert.strictEqual(me.statusCode, 200);
+  assert.strictEqual(me.data.openid, openidFor(USER));
+  assert.ok(Math.abs(me.data.since - Date.now() / 1000) < 600, 'since is now-ish: ' + me.data.since);
+  const sent = seen.find((s) => s.path === '/api/me');
+  assert.strictEqual(sent.base, meBase);
+  const token = sent.bearer;
+  assert.ok(/^[0-9a-f]{64}$/.test(token), 'the SDK sent the server\'s token');
+  await auth.logout();
+  await sim.settle();
+  assert.strictEqual(auth.state.kind, 'logged-out');
+  const out = seen.find((s) => s.path === '/auth/logout');
+  assert.ok(out, 'the SDK posted the logout');
+  assert.strictEqual(out.status, 200);
+  assert.strictEqual(out.bearer, token);
+  const refused = await auth.request({ url: API + '/api/me' }).then(() => null, (e) => e);
+  assert.strictEqual(refused && refused.code, 'NOT_LOGGED_IN');
+  const direct = await getMe(meBase, token);
+  assert.strictEqual(direct.status, 401);
+  assert.strictEqual(direct.body.code, 'UNAUTHORIZED');
+  assert.strictEqual(sim.count('login'), 1);
+}
+
+/** A login whose exchange WeChat answers with `errcodes` (one per exchange, in order). */
+async function loginWithWeChatErrors(standin, server, errcodes, options) {
+  for (const errcode of errcodes) {
+    const r = await postJson(standin, '/_standin/fail', { errcode: errcode });
+    assert.strictEqual(r.status, 200);
+  }
+  const p = await page(standin, () => server, options);
+  const error = await p.auth.login().then(() => null, (e) => e);
+  return Object.assign(p, { error: error });
+}
+
+const results = [];
+async function test(name, fn) {
+  try {
+    await fn();
+    results.push(true);
+    console.log('ok - ' + name);
+  } catch (e) {
+    results.push(false);
+    console.log('not ok - ' + name + '\n    ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n    '));
+  }
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(root, 'dist/index.js'))) throw new Error('no dist/: run make dist first');
+  execFileSync('cargo', ['build', '--quiet', '-p', 'wx-auth-server', '--bins'], { cwd: root, stdio: 'inherit' });
+  const standin = (await startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
+  const serverEnv = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin }, extra);
+  const sqlite = await startBinary('wx-auth-server', serverEnv({ DATABASE_PATH: path.join(tmp, 'sessions.db') }));
+  const s = sqlite.base;
+
+  await test('SQLite: privacy → login → /api/me → logout → the old token is refused (401)', () => flow(standin, s, s, s));
+
+  await test('WeChat busy (-1): the server answers 503, the SDK retries with a new code and logs in', async () => {
+    const p = await loginWithWeChatErrors(standin, s, [-1]);
+    assert.strictEqual(p.error, null, p.error && p.error.message);
+    assert.strictEqual(p.auth.state.kind, 'logged-in');
+    assert.deepStrictEqual(p.seen.filter((x) => x.path === '/auth/login').map((x) => x.status), [503, 200]);
+    assert.strictEqual(p.sim.count('login'), 2);
+  });
+
+  for (const [errcode, name] of [[40029, 'invalid code'], [40163, 'used code']]) {
+    await test('WeChat ' + errcode + ' (' + name + '): LOGIN_FAILED with statusCode 400, not retried', async () => {
+      const p = await loginWithWeChatErrors(standin, s, [errcode]);
+      assert.ok(p.error, 'login failed');
+      assert.strictEqual(p.error.code, 'LOGIN_FAILED');
+      assert.strictEqual(p.error.statusCode, 400);
+      assert.strictEqual(p.error.transient, false);
+      assert.ok(/INVALID_CODE|CODE_USED/.test(p.error.message), p.error.message);
+      assert.strictEqual(p.sim.count('login'), 1);
+      assert.strictEqual(p.auth.state.kind, 'privacy-agreed');
+    });
+  }
+
+  await test('WeChat 45011 (rate limit): 429 is transient, the SDK retries and logs in', async () => {
+    const p = await loginWithWeChatErrors(standin, s, [45011]);
+    assert.strictEqual(p.error, null, p.error && p.error.message);
+    assert.deepStrictEqual(p.seen.filter((x) => x.path === '/auth/login').map((x) => x.status), [429, 200]);
+  });
+
+  await test('WeChat 45011 on every attempt: LOGIN_FAILED, statusCode 429, transient', async () => {
+    const p = await loginWithWeChatErrors(standin, s, [45011, 45011], { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });
+    assert.ok(p.error, 'login failed');
+    assert.strictEqual(p.error.code, 'LOGIN_FAILED');
+    assert.strictEqual(p.error.statusCode, 429);
+    assert.strictEqual(p.error.transient, true);
+    assert.strictEqual(p.sim.count('login'), 2);
+  });
+
+  await test('WeChat 40226 (blocked user): LOGIN_FAILED with statusCode 403, not retried', async () => {
+    const p = await loginWithWeChatErrors(standin, s, [40226]);
+    assert.ok(p.error, 'login failed');
+    assert.strictEqual(p.error.code, 'LOGIN_FAILED');
+    assert.strictEqual(p.error.statusCode, 403);
+    assert.strictEqual(p.error.transient, false);
+    assert.strictEqual(p.sim.count('login'), 1);
+  });
+
+  await test('unbind: login → unbind → privacy-agreed, the old token refused, a new login has a new since', async () => {
+    const { auth, seen } = await page(standin, () => s, { unbindUrl: API + '/auth/unbind' });
+    assert.strictEqual(typeof auth.unbind, 'function', 'dist/ has auth.unbind (rebuild with make dist)');
+    await auth.login();
+    const first = await auth.request({ url: API + '/api/me' });
+    const token = seen.find((x) => x.path === '/api/me').bearer;
+    await new Promise((r) => setTimeout(r, 1100)); // so the new binding starts in a later second
+    await auth.unbind();
+    assert.strictEqual(auth.state.kind, 'privacy-agreed');
+    assert.strictEqual(seen.find((x) => x.path === '/auth/unbind').status, 200);
+    assert.strictEqual((await getMe(s, token)).status, 401);
+    await auth.login();
+    const again = await auth.request({ url: API + '/api/me' });
+    assert.strictEqual(again.data.openid, first.data.openid);
+    assert.ok(again.data.since > first.data.since, 'a brand-new binding');
+  });
+
+  const redisUrl = await startRedis();
+  const a = await startBinary('wx-auth-server', serverEnv({ REDIS_URL: redisUrl }));
+  const b = await startBinary('wx-auth-server', serverEnv({ REDIS_URL: redisUrl }));
+  await test('Redis: the same flow on one instance', () => flow(standin, a.base, a.base, a.base));
+  await test('Redis, two instances: login on A, /api/me on B, logout on B → refused on A', () => flow(standin, a.base, b.base, b.base));
+  await test('Redis, two instances: logout on A → refused on B', () => flow(standin, a.base, b.base, a.base));
+
+  await test('no server log holds the secret or a token', async () => {
+    for (const srv of [sqlite, a, b]) {
+      const log = srv.log();
+      assert.ok(/(GET|POST) \/(auth|api)\/\S+ \d{3}/.test(log), 'requests are logged');
+      assert.ok(!log.includes(SECRET), 'the secret is not logged');
+      assert.ok(!/[0-9a-f]{64}/.test(log), 'no token is logged');
+    }
+  });
+
+  const passed = results.filter(Boolean).length;
+  console.log(passed + ' passed, ' + (results.length - passed) + ' failed');
+  return results.length - passed;
+}
+
+function cleanup() {
+  for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().then((failed) => { cleanup(); process.exit(failed ? 1 : 0); }, (e) => {
+  console.error(e);
+  cleanup();
+  process.exit(1);
+});
