@@ -1,8 +1,10 @@
 //! The SDK's one error type and its stable codes.
 
 use crate::wx_failure::WxFailure;
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
+use core::ops::Deref;
 
 /// The stable code a JS caller reads from `error.code`.
 ///
@@ -61,8 +63,18 @@ impl fmt::Display for ErrorCode {
 /// An error from any SDK operation: a code, a human-readable message, and what caused it.
 ///
 /// A failed operation never changes the state or the stored session.
+///
+/// The fields ([`ErrorData`]) are read through `Deref` (`err.code`, `err.message`);
+/// errors are made with the constructors below. The data is boxed so that every
+/// `Result` carrying an error is one pointer wide: errors travel through many `?` in
+/// the async driver, and moving a wide error at each of them was a sizeable part of
+/// the shipped wasm.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthError {
+pub struct AuthError(Box<ErrorData>);
+
+/// What an [`AuthError`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorData {
     /// The stable code.
     pub code: ErrorCode,
     /// A message for developers (English, no tokens or secrets in it).
@@ -77,16 +89,23 @@ pub struct AuthError {
     pub transient: bool,
 }
 
+impl Deref for AuthError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
 impl AuthError {
     /// An error with a code and message and no platform cause.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AuthError {
+        AuthError(Box::new(ErrorData {
             code,
             message: message.into(),
             wx: None,
             status: None,
             transient: false,
-        }
+        }))
     }
 
     /// An error caused by a wx failure; the message says which API failed.
@@ -94,25 +113,30 @@ impl AuthError {
     /// It is transient when the failure is: a timeout, an interrupted request, or a
     /// network or system failure other than a URL the app may not use.
     pub fn from_wx(code: ErrorCode, failure: WxFailure) -> Self {
-        AuthError {
+        AuthError(Box::new(ErrorData {
             code,
             message: failure.err_msg.clone(),
             transient: failure.is_transient(),
             wx: Some(failure),
             status: None,
-        }
+        }))
     }
 
     /// The same error, marked transient or not.
     pub fn with_transient(mut self, transient: bool) -> Self {
-        self.transient = transient;
+        self.0.transient = transient;
         self
     }
 
     /// The same error with an HTTP status attached.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
+    }
+
+    /// The message, taken out of the error.
+    pub fn into_message(self) -> String {
+        self.0.message
     }
 
     /// Shorthand for an [`ErrorCode::InvalidTransition`] error.

@@ -694,7 +694,7 @@ impl Inner {
                                 crate::text::concat(&["the session ended (", reason.as_str(), ")"]),
                             ),
                             (None, ErrorCode::InvalidTransition) => {
-                                AuthError::new(ErrorCode::NotLoggedIn, e.message)
+                                AuthError::new(ErrorCode::NotLoggedIn, e.into_message())
                             }
                             (None, _) => e,
                         });
