@@ -5,15 +5,31 @@
 //! (platform.md §12, "auth deny" vs "auth denied" vs "-12006,auth deny").
 
 use crate::text::contains_ignore_case;
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
+use core::ops::Deref;
 
 /// A failure object from a wx API callback: `{errMsg, errno?}`.
+///
+/// The fields ([`FailureData`]) are read through `Deref` (`f.err_msg`, `f.errno`); it
+/// is boxed so that the `Result` of every wx call is narrow (see [`crate::AuthError`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WxFailure {
+pub struct WxFailure(Box<FailureData>);
+
+/// What a [`WxFailure`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureData {
     /// The `errMsg` text, e.g. `"login:fail timeout"`.
     pub err_msg: String,
     /// The numeric `errno` (base library 2.24.0+), when present.
     pub errno: Option<i64>,
+}
+
+impl Deref for WxFailure {
+    type Target = FailureData;
+    fn deref(&self) -> &FailureData {
+        &self.0
+    }
 }
 
 /// What a wx failure means for the SDK, independent of its wording.
@@ -46,10 +62,10 @@ const PRIVACY_ERRNOS: [i64; 6] = [103, 104, 112, 1025, 101100, 101102];
 impl WxFailure {
     /// A failure with the given text and errno.
     pub fn new(err_msg: impl Into<String>, errno: Option<i64>) -> Self {
-        WxFailure {
+        WxFailure(Box::new(FailureData {
             err_msg: err_msg.into(),
             errno,
-        }
+        }))
     }
 
     /// A failure made by the SDK itself for an API the base library does not have.
