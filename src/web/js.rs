@@ -80,7 +80,7 @@ pub fn as_u64(value: &JsValue) -> Option<u64> {
         // A numeric string: digits only (no float parsing linked in for this).
         return crate::text::parse_u64(value.as_string()?.trim());
     };
-    if !(n >= 0.0 && n <= 9.007_199_254_740_991e15) {
+    if !(0.0..=9.007_199_254_740_991e15).contains(&n) {
         return None; // also NaN
     }
     // Whole when the truncation loses nothing (`f64::fract` is not in core).
