@@ -43,10 +43,13 @@ impl Default for Config {
 }
 
 /// One login or renewal in progress; stale once a logout has happened since it began.
+///
+/// Its numbers are 32-bit (they wrap after 4 billion logins in one launch): a Flight
+/// is copied through every step of a login, and its width showed in the wasm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flight {
-    id: u64,
-    epoch: u64,
+    id: u32,
+    epoch: u32,
     /// For a renewal of a logged-in session: the reason to log out with if the backend
     /// definitively refuses to renew (expired, or revoked after a 401).
     renews: Option<LogoutReason>,
@@ -123,9 +126,9 @@ pub struct Machine {
     state: AuthState,
     config: Config,
     /// Bumped by every logout and reset; flights that began under an older epoch never commit.
-    epoch: u64,
+    epoch: u32,
     flight: Option<Flight>,
-    next_flight: u64,
+    next_flight: u32,
     /// When `wx.login` was last called.
     last_login_at: Option<u64>,
     /// WeChat says the `session_key` behind the session is gone (`wx.checkSession`
