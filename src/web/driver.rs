@@ -3,6 +3,7 @@
 use super::js::{self, error_value, get, object, set, state_value};
 use super::lock::CommitLock;
 use super::privacy::{Answer, Prompts};
+use super::task::{promise as future_to_promise, spawn as spawn_local};
 use super::wx::{self, Request, Response, Stored};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
@@ -20,7 +21,7 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use js_sys::{Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// The storage key used when the app gives none.
 pub const DEFAULT_STORAGE_KEY: &str = "wx-auth:session";

@@ -7,6 +7,7 @@ pub mod driver;
 pub mod js;
 pub mod lock;
 pub mod privacy;
+pub mod task;
 pub mod wx;
 
 pub use driver::Auth;
