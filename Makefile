@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -18,8 +18,13 @@ dist: setup-build
 	@node tools/sizes.js dist
 	@node scripts/example-sdk.js
 
-# The example mini-program's real pages, walked through privacy → profile → login → /api/me → logout → restart.
+# The example mini-program's real pages, walked through privacy → profile → login → /api/me → logout → restart,
+# against the reference backend and the WeChat stand-in over real HTTP on loopback.
 demo: dist
+	@node examples/demo-stack.js
+
+# The same pages against the simulator's in-process backend.
+demo-pages: dist
 	@node examples/demo-pages.js
 
 # The SDK alone in the mini-program realm (the first demo, no pages).

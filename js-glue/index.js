@@ -10,7 +10,7 @@
 // WXWebAssembly.instantiate(path), which takes a package path (.wasm or .wasm.br) and
 // resolves either {instance, module} or the instance itself; no fetch, eval or global
 // WebAssembly is used there. Outside one, the standard WebAssembly API is used: with
-// the file's bytes in node, with fetch in a browser (a .wasm path there).
+// the file's bytes in node (20.16 or newer), with fetch in a browser (a .wasm path there).
 var glue = require('./wx_auth.js');
 
 var loaded = null; // the path whose module is loaded or loading, and its promise
@@ -19,13 +19,12 @@ function instantiate(path, imports) {
   if (typeof WXWebAssembly !== 'undefined') {
     return WXWebAssembly.instantiate(path, imports);
   }
-  if (typeof process !== 'undefined' && process.versions && process.versions.node) {
-    // Not a static require: mini-program packagers must not try to bundle node's modules.
-    var nodeRequire = require;
-    var fsName = 'fs';
-    var zlibName = 'zlib';
-    var bytes = nodeRequire(fsName).readFileSync(path);
-    if (/\.br$/.test(path)) bytes = nodeRequire(zlibName).brotliDecompressSync(bytes);
+  if (typeof process !== 'undefined' && process.versions && process.versions.node &&
+      typeof process.getBuiltinModule === 'function') {
+    // node 20.16+: no require of node's modules, so mini-program packagers and DevTools'
+    // code analysis see nothing to bundle or warn about.
+    var bytes = process.getBuiltinModule('fs').readFileSync(path);
+    if (/\.br$/.test(path)) bytes = process.getBuiltinModule('zlib').brotliDecompressSync(bytes);
     return WebAssembly.instantiate(bytes, imports);
   }
   if (typeof WebAssembly !== 'undefined' && typeof fetch === 'function') {

@@ -6,6 +6,14 @@
 function FallbackEncoder() {}
 FallbackEncoder.prototype.encode = function (input) {
   var s = input === undefined ? '' : String(input);
+  // Most strings the SDK passes (keys, URLs, tokens) are ASCII: one byte per unit.
+  var ascii = new Uint8Array(s.length);
+  for (var k = 0; k < s.length; k++) {
+    var a = s.charCodeAt(k);
+    if (a >= 0x80) break;
+    ascii[k] = a;
+  }
+  if (k === s.length) return ascii;
   var out = [];
   for (var i = 0; i < s.length; i++) {
     var c = s.charCodeAt(i);
@@ -29,6 +37,10 @@ function FallbackDecoder() {}
 FallbackDecoder.prototype.decode = function (input) {
   if (!input) return '';
   var b = input instanceof Uint8Array ? input : new Uint8Array(input.buffer || input);
+  if (b.length <= 4096) {
+    for (var k = 0; k < b.length && b[k] < 0x80; k++);
+    if (k === b.length) return String.fromCharCode.apply(null, b);
+  }
   var units = [];
   var text = '';
   var i = 0;

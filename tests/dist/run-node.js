@@ -148,8 +148,9 @@ async function main() {
     const dec = new codec.FallbackDecoder();
     const nenc = new TextEncoder();
     const ndec = new TextDecoder();
-    for (const s of ['', 'abc', '你好, 世界 🌏', '\ud800x', 'x\udc00', '\u0000\u007f\u0080\u07ff\u0800\uffff', '𐍈'.repeat(5000)]) {
+    for (const s of ['', 'abc', '你好, 世界 🌏', '\ud800x', 'x\udc00', '\u0000\u007f\u0080\u07ff\u0800\uffff', '𐍈'.repeat(5000), 'a'.repeat(5000), 'https://api.example.com/api/me', 'x'.repeat(4096) + 'é', 'Bearer 0123abcd你']) {
       assert.ok(Buffer.from(enc.encode(s)).equals(Buffer.from(nenc.encode(s))), JSON.stringify(s.slice(0, 20)));
+      assert.strictEqual(dec.decode(nenc.encode(s)), ndec.decode(nenc.encode(s)), 'round trip ' + JSON.stringify(s.slice(0, 20)));
     }
     // Deterministic pseudo-random byte strings, heavy on the edge bytes of UTF-8.
     const edges = [0x41, 0x80, 0xbf, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0xa0, 0x90, 0x8f, 0x9f, 0xc0, 0xe4, 0xbd];

@@ -14,12 +14,10 @@
 const assert = require('assert');
 const crypto = require('crypto');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
-const readline = require('readline');
-const { spawn, execFileSync } = require('child_process');
 const { createRealm } = require('../support/mp-realm.js');
+const { buildServer, startBinary, startRedis, postJson, forwarder, codeRegistrar, stopAll } = require('../support/stack.js');
 
 const root = path.resolve(__dirname, '../..');
 const SIM = path.join(root, 'tests/sim/wx-sim.js');
@@ -27,62 +25,12 @@ const API = 'https://api.example.com';
 const APPID = 'wx-e2e-app';
 const SECRET = 'e2e-secret-' + crypto.randomBytes(6).toString('hex');
 const USER = 'xiaoming';
-const children = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-auth-e2e-'));
 
 /** The openid the stand-in gives a user (see examples/server/src/standin.rs). */
 function openidFor(user) {
   const digest = crypto.createHash('sha256').update(APPID + ':' + user).digest('base64url');
   return 'o-' + digest.slice(0, 26);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-/** Starts a binary and resolves its base URL from the `listening on …` line. */
-function startBinary(name, env) {
-  const bin = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', name);
-  const child = spawn(bin, [], { env: Object.assign({ PATH: process.env.PATH }, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(name + ' exited with ' + code + ': ' + log)));
-    readline.createInterface({ input: child.stdout }).once('line', (line) => {
-      const m = /^listening on (http:\/\/\S+)$/.exec(line);
-      if (m) resolve({ base: m[1], child: child, log: () => log }); else reject(new Error(name + ' said ' + line));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  children.push(child);
-  await new Promise((resolve, reject) => {
-    child.on('error', (e) => reject(new Error('redis-server could not be started (' + e.message + '); run scripts/setup-server.sh')));
-    const deadline = Date.now() + 20000;
-    const tryConnect = () => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.end(); resolve(); });
-      s.once('error', () => { if (Date.now() > deadline) reject(new Error('redis-server did not start')); else setTimeout(tryConnect, 50); });
-    };
-    tryConnect();
-  });
-  return 'redis://127.0.0.1:' + port;
-}
-
-async function postJson(base, p, body, bearer) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (bearer) headers.Authorization = 'Bearer ' + bearer;
-  const res = await fetch(base + p, { method: 'POST', headers: headers, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
 }
 
 async function getMe(base, bearer) {
@@ -99,42 +47,9 @@ async function page(standin, route, options) {
   const realm = createRealm({ root: root });
   realm.loadModuleAsScript(SIM);
   const seen = [];
-  const simSource = fs.readFileSync(SIM, 'utf8');
-  const hasHook = /onCodeMinted/.test(simSource);
-  const register = (code) => postJson(standin, '/_standin/codes', { code: code, user: USER }).then((r) => {
-    if (r.status !== 200) throw new Error('stand-in refused the code: ' + JSON.stringify(r.body));
-  });
-  realm.context.__backend = async (req) => {
-    const base = route(req);
-    const header = Object.assign({}, req.header);
-    // Like the real wx.request: JSON unless the page says otherwise.
-    if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) header['Content-Type'] = 'application/json';
-    const res = await fetch(base + req.path + req.query, {
-      method: req.method,
-      headers: header,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
-    });
-    const text = await res.text();
-    const auth = /^Bearer (.+)$/.exec(header.Authorization || header.authorization || '');
-    seen.push({ method: req.method, path: req.path, base: base, status: res.status, bearer: auth ? auth[1] : null });
-    return { statusCode: res.status, body: text };
-  };
-  realm.context.__onCodeMinted = register;
+  realm.context.__backend = forwarder(route, seen);
+  realm.context.__onCodeMinted = codeRegistrar(standin, USER);
   const sim = realm.run("var sim = createWxSim({ sdkVersion: '3.3.4', needPrivacyAuthorization: true, backend: __backend, onCodeMinted: __onCodeMinted }); installWx(sim); sim");
-  if (!hasHook) {
-    // Until the simulator has onCodeMinted: register each code before wx.login answers.
-    const wx = realm.run('wx');
-    const login = wx.login;
-    wx.login = (o) => {
-      const opt = o || {};
-      return login(Object.assign({}, opt, {
-        success: (res) => register(res.code).then(() => opt.success && opt.success(res),
-          (e) => opt.fail && opt.fail({ errMsg: 'login:fail ' + e.message })),
-        fail: opt.fail,
-        complete: undefined,
-      }));
-    };
-  }
   const sdk = realm.require('./dist/index.js');
   const auth = await sdk.createAuth(Object.assign({
     wasmPath: '/dist/wx_auth.wasm.br',
@@ -205,7 +120,7 @@ async function test(name, fn) {
 
 async function main() {
   if (!fs.existsSync(path.join(root, 'dist/index.js'))) throw new Error('no dist/: run make dist first');
-  execFileSync('cargo', ['build', '--quiet', '-p', 'wx-auth-server', '--bins'], { cwd: root, stdio: 'inherit' });
+  buildServer();
   const standin = (await startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
   const serverEnv = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin }, extra);
   const sqlite = await startBinary('wx-auth-server', serverEnv({ DATABASE_PATH: path.join(tmp, 'sessions.db') }));
@@ -297,7 +212,7 @@ async function main() {
 }
 
 function cleanup() {
-  for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
+  stopAll();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -98,6 +98,8 @@ export function createWxSim(config) {
   const tappedAgreeButtons = new Set();
   let tapDepth = 0;
   let activeRequests = 0;
+  // Backend answers and onCodeMinted hooks still pending (real I/O in an end-to-end run).
+  let inflight = 0;
   const backendFaults = [];
   const injected = new Map(); // index into `calls` -> {fail} | {ok} | {backend}
   const sessions = new Map(); // token -> {openid, expiresAt, revoked}
@@ -208,7 +210,8 @@ export function createWxSim(config) {
     sessionKeyExpiresAt = now + DAY;
     const minted = typeof cfg.onCodeMinted === 'function' ? cfg.onCodeMinted(code) : null;
     if (minted && typeof minted.then === 'function') {
-      minted.then(() => ok({ code: code }), (e) => fail('system error: ' + (e && e.message)));
+      inflight += 1;
+      minted.then(() => { inflight -= 1; ok({ code: code }); }, (e) => { inflight -= 1; fail('system error: ' + (e && e.message)); });
     } else {
       ok({ code: code });
     }
@@ -341,8 +344,10 @@ export function createWxSim(config) {
       const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
       const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body, timeout: timeout };
       activeRequests += 1;
+      inflight += 1;
       Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
         activeRequests -= 1;
+        inflight -= 1;
         if (aborted) { fail('abort'); return; }
         const latency = res.latencyMs || 0;
         if (latency > timeout) { now += timeout; fail('timeout', 5); return; }
@@ -352,7 +357,7 @@ export function createWxSim(config) {
         let data = text;
         if ((opt.dataType || 'json') === 'json') { try { data = JSON.parse(text); } catch (e) { data = text; } }
         ok({ statusCode: res.statusCode, data: data, header: Object.assign({ 'Content-Type': 'application/json' }, res.header || {}), cookies: [] });
-      }, (e) => { activeRequests -= 1; fail('backend crashed: ' + e.message, 602001); });
+      }, (e) => { activeRequests -= 1; inflight -= 1; fail('backend crashed: ' + e.message, 602001); });
     }, { noPromise: true });
     return { abort() { aborted = true; }, onHeadersReceived() {}, offHeadersReceived() {} };
   };
@@ -464,10 +469,26 @@ export function createWxSim(config) {
       return { openid: cfg.user.openid, session_key: 'never-sent-to-the-client' };
     },
     sessionOf: (token) => sessions.get(token),
-    /** Waits until every callback scheduled so far (and those they schedule) has run. */
+    /**
+     * Waits until every callback scheduled so far (and those they schedule) has run, and
+     * no backend answer or onCodeMinted hook is pending (a real server may take a while;
+     * after 30 s of real time it stops waiting).
+     */
     settle: (rounds) => new Promise((resolve) => {
-      let n = rounds || 20;
-      const step = () => { if (--n <= 0) resolve(); else setTimeout(step, 0); };
+      const total = rounds || 20;
+      let n = total;
+      // Counted in 1 ms waits, not read from Date.now (a test may pin it to the simulated clock).
+      let patience = 30000;
+      const step = () => {
+        if (inflight > 0 && --patience > 0) {
+          n = total; // the answer's callbacks get their rounds once it has arrived
+          setTimeout(step, 1);
+        } else if (--n <= 0) {
+          resolve();
+        } else {
+          setTimeout(step, 0);
+        }
+      };
       setTimeout(step, 0);
     }),
   };

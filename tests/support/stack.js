@@ -1,0 +1,106 @@
+'use strict';
+// The reference stack on loopback, for the end-to-end test and `make demo`: the WeChat
+// stand-in (wechat-standin), wx-auth-server (SQLite or Redis), redis-server, and a
+// forwarder that sends the simulator's wx.request calls to a server over real HTTP.
+// The binaries are the debug builds of examples/server (scripts/setup-server.sh builds
+// them; `buildServer()` rebuilds them when the sources changed).
+const net = require('net');
+const path = require('path');
+const readline = require('readline');
+const { spawn, execFileSync } = require('child_process');
+
+const root = path.resolve(__dirname, '../..');
+const children = [];
+
+/** `cargo build` of the server and the stand-in (quick when nothing changed). */
+function buildServer() {
+  execFileSync('cargo', ['build', '--quiet', '-p', 'wx-auth-server', '--bins'], { cwd: root, stdio: 'inherit' });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+/** Starts a binary and resolves `{base, child, log()}` from its `listening on …` line. */
+function startBinary(name, env) {
+  const bin = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', name);
+  const child = spawn(bin, [], { env: Object.assign({ PATH: process.env.PATH }, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(name + ' exited with ' + code + ': ' + log)));
+    readline.createInterface({ input: child.stdout }).once('line', (line) => {
+      const m = /^listening on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve({ base: m[1], child: child, log: () => log }); else reject(new Error(name + ' said ' + line));
+    });
+  });
+}
+
+/** Starts redis-server on a free loopback port; resolves its URL once it accepts connections. */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new Error('redis-server could not be started (' + e.message + '); run scripts/setup-server.sh')));
+    const deadline = Date.now() + 20000;
+    const tryConnect = () => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.end(); resolve(); });
+      s.once('error', () => { if (Date.now() > deadline) reject(new Error('redis-server did not start')); else setTimeout(tryConnect, 50); });
+    };
+    tryConnect();
+  });
+  return 'redis://127.0.0.1:' + port;
+}
+
+async function postJson(base, p, body, bearer) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (bearer) headers.Authorization = 'Bearer ' + bearer;
+  const res = await fetch(base + p, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/**
+ * A backend for the simulator (`createWxSim({backend})`) that sends each request to the
+ * server `route(req)` names, over HTTP, and records `{method, path, base, status, bearer}`
+ * in `seen`. The SDK keeps calling https://api.example.com/… (the simulator checks the
+ * domain list); only the forwarder knows the server is on loopback.
+ */
+function forwarder(route, seen) {
+  return async (req) => {
+    const base = route(req);
+    const header = Object.assign({}, req.header);
+    // Like the real wx.request: JSON unless the page says otherwise.
+    if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) header['Content-Type'] = 'application/json';
+    const res = await fetch(base + req.path + req.query, {
+      method: req.method,
+      headers: header,
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
+    });
+    const text = await res.text();
+    const auth = /^Bearer (.+)$/.exec(header.Authorization || header.authorization || '');
+    seen.push({ method: req.method, path: req.path, base: base, status: res.status, bearer: auth ? auth[1] : null });
+    return { statusCode: res.status, body: text };
+  };
+}
+
+/** Registers each code the simulator mints with the stand-in, as `user`, before wx.login answers. */
+function codeRegistrar(standin, user) {
+  return (code) => postJson(standin, '/_standin/codes', { code: code, user: user }).then((r) => {
+    if (r.status !== 200) throw new Error('stand-in refused the code: ' + JSON.stringify(r.body));
+  });
+}
+
+/** Stops every process this module started. */
+function stopAll() {
+  for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
+}
+
+module.exports = { buildServer, freePort, startBinary, startRedis, postJson, forwarder, codeRegistrar, stopAll };
