@@ -625,6 +625,26 @@ impl Inner {
         }
     }
 
+    /// `POST url {"code"}` as JSON with the given header; the reply body comes back as text.
+    async fn post_code(&self, url: &str, code: &str, header: Object) -> Res<Response> {
+        let body = exchange::login_body(code)?;
+        set(
+            &header,
+            "content-type",
+            &JsValue::from_str("application/json"),
+        );
+        wx::request(Request {
+            url,
+            method: "POST",
+            data: JsValue::from_str(&body),
+            header,
+            data_type: "text",
+            timeout_ms: self.options.timeout_ms,
+        })
+        .await
+        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))
+    }
+
     /// One attempt: a fresh `wx.login` code → `POST loginUrl {code}` → store the session.
     async fn attempt(&self, flight: Flight) -> Res<()> {
         self.machine.borrow().check_flight(flight)?;
@@ -635,24 +655,10 @@ impl Inner {
             .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
         // A logout during wx.login: the code is not even sent.
         self.machine.borrow().check_flight(flight)?;
-        let body = exchange::login_body(&code)?;
-        let header = object();
-        set(
-            &header,
-            "content-type",
-            &JsValue::from_str("application/json"),
-        );
         let sent_at = self.now();
-        let reply = wx::request(Request {
-            url: &self.options.login_url,
-            method: "POST",
-            data: JsValue::from_str(&body),
-            header,
-            data_type: "text",
-            timeout_ms: self.options.timeout_ms,
-        })
-        .await
-        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))?;
+        let reply = self
+            .post_code(&self.options.login_url, &code, object())
+            .await?;
         let session = exchange::parse_reply(reply.status, &body_text(&reply.data), sent_at)?;
         self.commit(Transition::LoggedIn(session), Some(flight))
             .await
@@ -733,23 +739,8 @@ impl Inner {
         let code = wx::login()
             .await
             .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
-        let body = exchange::login_body(&code)?;
         let header = bearer_header(&JsValue::UNDEFINED, &token);
-        set(
-            &header,
-            "content-type",
-            &JsValue::from_str("application/json"),
-        );
-        let reply = wx::request(Request {
-            url: &url,
-            method: "POST",
-            data: JsValue::from_str(&body),
-            header,
-            data_type: "text",
-            timeout_ms: self.options.timeout_ms,
-        })
-        .await
-        .map_err(|f| AuthError::from_wx(ErrorCode::Network, f))?;
+        let reply = self.post_code(&url, &code, header).await?;
         exchange::check_unbind_reply(reply.status, &body_text(&reply.data))?;
         self.machine.borrow_mut().begin_unbound();
         *self.running.borrow_mut() = None;
