@@ -6,7 +6,7 @@ const path = require('path');
 const { sizes } = require('./sizes.js');
 
 const BUDGET = {
-  // measured 25,796 B brotli
+  // measured 25,851 B brotli
   'wx_auth.wasm (brotli)': { bytes: 28400, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
   // measured 678 + 1,947 + 744 = 3,369 B gzip
   'shim + glue + text-codec (gzip)': {
