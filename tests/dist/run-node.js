@@ -24,17 +24,7 @@ function sdkRealm(options) {
   return { realm, env };
 }
 
-const results = [];
-async function test(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log('ok - ' + name);
-  } catch (e) {
-    results.push(false);
-    console.log('not ok - ' + name + '\n    ' + String((e && e.stack) || e).split('\n').slice(0, 4).join('\n    '));
-  }
-}
+const { test, summary } = require('../support/runner.js').createRunner(4);
 
 // The SDK must never leave a rejection unhandled (pages see them as errors).
 const unhandled = [];
@@ -168,10 +158,7 @@ async function main() {
     assert.deepStrictEqual(unhandled.map(String), []);
   });
 
-  const passed = results.filter(Boolean).length;
-  const failed = results.length - passed;
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  process.exit(summary() ? 1 : 0);
 }
 
 main().catch((e) => {

@@ -17,6 +17,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { createRealm } = require('../support/mp-realm.js');
+const { createRunner } = require('../support/runner.js');
 const { buildServer, startBinary, startRedis, postJson, forwarder, codeRegistrar, stopAll } = require('../support/stack.js');
 
 const root = path.resolve(__dirname, '../..');
@@ -106,17 +107,7 @@ async function loginWithWeChatErrors(standin, server, errcodes, options) {
   return Object.assign(p, { error: error });
 }
 
-const results = [];
-async function test(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log('ok - ' + name);
-  } catch (e) {
-    results.push(false);
-    console.log('not ok - ' + name + '\n    ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n    '));
-  }
-}
+const { test, summary } = createRunner(6);
 
 async function main() {
   if (!fs.existsSync(path.join(root, 'dist/index.js'))) throw new Error('no dist/: run make dist first');
@@ -206,9 +197,7 @@ async function main() {
     }
   });
 
-  const passed = results.filter(Boolean).length;
-  console.log(passed + ' passed, ' + (results.length - passed) + ' failed');
-  return results.length - passed;
+  return summary();
 }
 
 function cleanup() {

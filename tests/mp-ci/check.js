@@ -13,17 +13,7 @@ const path = require('path');
 const ci = require('miniprogram-ci');
 
 const ROOT = path.resolve(__dirname, '../../examples/miniprogram');
-const results = [];
-async function check(name, fn) {
-  try {
-    await fn();
-    results.push(true);
-    console.log('ok - ' + name);
-  } catch (e) {
-    results.push(false);
-    console.log('not ok - ' + name + '\n    ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n    '));
-  }
-}
+const { test: check, summary } = require('../support/runner.js').createRunner(6);
 function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
@@ -82,9 +72,7 @@ async function main() {
     execFileSync(wcc, ['-d'].concat(files), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   });
 
-  const passed = results.filter(Boolean).length;
-  console.log(passed + ' passed, ' + (results.length - passed) + ' failed');
-  process.exit(results.length === passed ? 0 : 1);
+  process.exit(summary() ? 1 : 0);
 }
 
 main().catch((e) => {
