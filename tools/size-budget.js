@@ -8,9 +8,10 @@ const { sizes } = require('./sizes.js');
 const BUDGET = {
   // measured 25,851 B brotli
   'wx_auth.wasm (brotli)': { bytes: 28400, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
-  // measured 678 + 1,947 + 744 = 3,369 B gzip
+  // measured 678 + 2,332 + 744 = 3,754 B gzip (the glue grew with the structural
+  // accessors that took the request overhead from ~42 to ~15 µs)
   'shim + glue + text-codec (gzip)': {
-    bytes: 3700,
+    bytes: 4100,
     measure: (dir) => ['index.js', 'wx_auth.js', 'text-codec.js'].reduce((n, f) => n + sizes(path.join(dir, f)).gzip, 0),
   },
 };

@@ -1,6 +1,6 @@
 //! The exported `Auth`: runs the [`Machine`] against wx and hands JS the results.
 
-use super::js::{self, error_value, get, object, set, state_value};
+use super::js::{self, error_value, get, out, state_value, Out};
 use super::lock::CommitLock;
 use super::privacy::{Answer, Prompts};
 use super::task::{promise as future_to_promise, spawn as spawn_local};
@@ -19,9 +19,10 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use js_sys::{Function, Object, Promise};
+use core::future::poll_fn;
+use core::task::{Poll, Waker};
+use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 /// The storage key used when the app gives none.
 pub const DEFAULT_STORAGE_KEY: &str = "wx-auth:session";
@@ -32,10 +33,11 @@ type Res<T> = Result<T, AuthError>;
 
 /// What `createAuth(options)` was given, checked.
 struct Options {
-    login_url: String,
-    logout_url: Option<String>,
+    /// The URLs are kept as the JS strings the app gave, so no call copies them again.
+    login_url: JsValue,
+    logout_url: Option<JsValue>,
     /// Where `unbind()` POSTs `{code}` with the bearer token.
-    unbind_url: Option<String>,
+    unbind_url: Option<JsValue>,
     storage_key: String,
     /// A clock for tests (`() => ms`); `Date.now` otherwise.
     clock: Option<Function>,
@@ -52,11 +54,10 @@ impl Options {
         if !value.is_object() {
             return Err(AuthError::argument("createAuth needs an options object"));
         }
-        let login_url = js::opt_string(value, "loginUrl")?
-            .filter(|u| !u.is_empty())
+        let login_url = opt_url(value, "loginUrl")?
             .ok_or_else(|| AuthError::argument("loginUrl is required"))?;
-        let logout_url = js::opt_string(value, "logoutUrl")?.filter(|u| !u.is_empty());
-        let unbind_url = js::opt_string(value, "unbindUrl")?.filter(|u| !u.is_empty());
+        let logout_url = opt_url(value, "logoutUrl")?;
+        let unbind_url = opt_url(value, "unbindUrl")?;
         let storage_key = match js::opt_string(value, "storageKey")? {
             Some(k) if k.is_empty() => return Err(AuthError::argument("storageKey is empty")),
             Some(k) => k,
@@ -105,6 +106,22 @@ impl Options {
     }
 }
 
+/// An optional URL option: a string, kept as given; empty counts as absent.
+fn opt_url(value: &JsValue, key: &str) -> Res<Option<JsValue>> {
+    let url = get(value, key);
+    if url.is_undefined() || url.is_null() {
+        return Ok(None);
+    }
+    match url.dyn_ref::<JsString>() {
+        Some(text) if text.length() == 0 => Ok(None),
+        Some(_) => Ok(Some(url)),
+        None => Err(AuthError::argument(crate::text::concat(&[
+            key,
+            " must be a string",
+        ]))),
+    }
+}
+
 fn opt_function(value: &JsValue, key: &str) -> Res<Option<Function>> {
     match get(value, key) {
         v if v.is_undefined() || v.is_null() => Ok(None),
@@ -119,9 +136,36 @@ fn opt_function(value: &JsValue, key: &str) -> Res<Option<Function>> {
 #[derive(Clone)]
 struct Running {
     flight: Flight,
-    /// Resolves (never rejects) when the flight has settled.
-    done: Promise,
-    result: Rc<RefCell<Option<Res<()>>>>,
+    outcome: Rc<Outcome>,
+}
+
+/// How a flight ended, once it has; and who waits to know.
+#[derive(Default)]
+struct Outcome {
+    result: RefCell<Option<Res<()>>>,
+    waiting: RefCell<Vec<Waker>>,
+}
+
+impl Outcome {
+    /// Waits for the flight to settle; its result.
+    async fn wait(&self) -> Res<()> {
+        poll_fn(|cx| match self.result.borrow().clone() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                self.waiting.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    fn settle(&self, result: Res<()>) {
+        *self.result.borrow_mut() = Some(result);
+        let waiting = core::mem::take(&mut *self.waiting.borrow_mut());
+        for waker in waiting {
+            waker.wake();
+        }
+    }
 }
 
 struct Inner {
@@ -323,7 +367,7 @@ impl Auth {
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             running: RefCell::new(None),
-            lock: CommitLock::new(),
+            lock: CommitLock::default(),
             prompts: Prompts::default(),
         });
         let weak = Rc::downgrade(&inner);
@@ -553,22 +597,17 @@ impl Inner {
                 _ => return Err(AuthError::transition("the login in progress was cancelled")),
             },
         };
-        let _ = JsFuture::from(running.done.clone()).await;
-        let result = running.result.borrow().clone();
-        result.unwrap_or_else(|| Err(AuthError::transition("the login in progress was cancelled")))
+        running.outcome.wait().await
     }
 
     fn start_flight(self: &Rc<Self>, flight: Flight) -> Running {
-        let mut resolve_done: Option<Function> = None;
-        let done = Promise::new(&mut |resolve, _reject| resolve_done = Some(resolve));
         let running = Running {
             flight,
-            done,
-            result: Rc::new(RefCell::new(None)),
+            outcome: Rc::default(),
         };
         *self.running.borrow_mut() = Some(running.clone());
         let inner = self.clone();
-        let result = running.result.clone();
+        let result = running.outcome.clone();
         spawn_local(async move {
             let outcome = inner.run_flight(flight).await;
             if let Err(error) = &outcome {
@@ -578,16 +617,13 @@ impl Inner {
                     let _ = inner.commit(transition, Some(flight)).await;
                 }
             }
-            *result.borrow_mut() = Some(outcome);
             inner.machine.borrow_mut().end_flight(flight);
             let mut slot = inner.running.borrow_mut();
             if slot.as_ref().is_some_and(|r| r.flight == flight) {
                 *slot = None;
             }
             drop(slot);
-            if let Some(resolve) = resolve_done {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }
+            result.settle(outcome);
         });
         running
     }
@@ -626,19 +662,19 @@ impl Inner {
     }
 
     /// `POST url {"code"}` as JSON with the given header; the reply body comes back as text.
-    async fn post_code(&self, url: &str, code: &str, header: Object) -> Res<Response> {
+    async fn post_code(&self, url: &JsValue, code: &str, header: Out) -> Res<Response> {
         let body = exchange::login_body(code)?;
-        set(
+        js::set(
             &header,
             "content-type",
             &JsValue::from_str("application/json"),
         );
         wx::request(Request {
             url,
-            method: "POST",
-            data: JsValue::from_str(&body),
-            header,
-            data_type: "text",
+            method: Some("POST"),
+            data: &JsValue::from_str(&body),
+            header: header.into(),
+            data_type: Some("text"),
             timeout_ms: self.options.timeout_ms,
         })
         .await
@@ -657,7 +693,7 @@ impl Inner {
         self.machine.borrow().check_flight(flight)?;
         let sent_at = self.now();
         let reply = self
-            .post_code(&self.options.login_url, &code, object())
+            .post_code(&self.options.login_url, &code, out())
             .await?;
         let session = exchange::parse_reply(reply.status, &body_text(&reply.data), sent_at)?;
         self.commit(Transition::LoggedIn(session), Some(flight))
@@ -776,10 +812,10 @@ impl Inner {
         };
         let call = wx::request(Request {
             url,
-            method: "POST",
-            data: JsValue::UNDEFINED,
-            header: bearer_header(&JsValue::UNDEFINED, &token),
-            data_type: "text",
+            method: Some("POST"),
+            data: &JsValue::UNDEFINED,
+            header: bearer_header(&JsValue::UNDEFINED, &token).into(),
+            data_type: Some("text"),
             timeout_ms: self.options.timeout_ms,
         });
         spawn_local(async move {
@@ -790,8 +826,10 @@ impl Inner {
 
 /// A checked `auth.request` options object.
 struct RequestSpec {
-    url: String,
-    method: Method,
+    /// A non-empty string, as the page gave it.
+    url: JsValue,
+    /// `None`: wx's default, `GET`.
+    method: Option<Method>,
     data: JsValue,
     header: JsValue,
 }
@@ -803,12 +841,11 @@ impl RequestSpec {
                 "request needs {url, method?, data?, header?}",
             ));
         }
-        let url = js::opt_string(options, "url")?
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| AuthError::argument("request needs a url"))?;
+        let url =
+            opt_url(options, "url")?.ok_or_else(|| AuthError::argument("request needs a url"))?;
         let method = match js::opt_string(options, "method")? {
-            Some(m) => Method::parse(&m)?,
-            None => Method::Get,
+            Some(m) => Some(Method::parse(&m)?),
+            None => None,
         };
         let header = get(options, "header");
         if !(header.is_undefined() || header.is_null() || header.is_object()) {
@@ -825,10 +862,10 @@ impl RequestSpec {
     async fn send(&self, token: &str, timeout_ms: u64) -> Res<Response> {
         wx::request(Request {
             url: &self.url,
-            method: self.method.as_str(),
-            data: self.data.clone(),
-            header: bearer_header(&self.header, token),
-            data_type: "json",
+            method: self.method.map(Method::as_str),
+            data: &self.data,
+            header: bearer_header(&self.header, token).into(),
+            data_type: None,
             timeout_ms,
         })
         .await
@@ -838,8 +875,8 @@ impl RequestSpec {
 
 /// A copy of the caller's header with `Authorization: Bearer <token>` (any casing of
 /// the caller's own `authorization` field is replaced).
-fn bearer_header(header: &JsValue, token: &str) -> Object {
-    let out = object();
+fn bearer_header(header: &JsValue, token: &str) -> Out {
+    let out = out();
     if let Some(source) = header.dyn_ref::<Object>() {
         let copy = Object::assign(&out, source);
         for key in Object::keys(&copy).iter() {
@@ -851,9 +888,7 @@ fn bearer_header(header: &JsValue, token: &str) -> Object {
             }
         }
     }
-    let mut value = String::from("Bearer ");
-    value.push_str(token);
-    set(&out, "Authorization", &JsValue::from_str(&value));
+    out.set_authorization(&crate::text::concat(&["Bearer ", token]));
     out
 }
 
@@ -869,14 +904,10 @@ fn body_text(data: &JsValue) -> String {
 }
 
 fn response_value(response: &Response) -> JsValue {
-    let out = object();
-    set(
-        &out,
-        "statusCode",
-        &JsValue::from_f64(f64::from(response.status)),
-    );
-    set(&out, "data", &response.data);
-    set(&out, "header", &response.header);
+    let out = out();
+    out.set_status(response.status);
+    out.set_data(&response.data);
+    out.set_header(&response.header);
     out.into()
 }
 

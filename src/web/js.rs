@@ -1,11 +1,75 @@
 //! Small conversions between JS values and the core's types.
+//!
+//! The objects the SDK hands out (states, errors, responses, events) are filled through
+//! structural setters: their field names live in the JS glue, not in wasm memory.
 
 use crate::error::AuthError;
 use crate::scope::Scopes;
 use crate::state::AuthState;
 use alloc::string::String;
 use js_sys::{Function, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An object the SDK hands to JS, filled field by field.
+    #[wasm_bindgen(extends = Object)]
+    pub type Out;
+    #[wasm_bindgen(method, setter)]
+    fn set_kind(this: &Out, kind: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_profile(this: &Out, profile: &Out);
+    #[wasm_bindgen(method, setter = nickName)]
+    fn set_nick_name(this: &Out, nick: &str);
+    #[wasm_bindgen(method, setter = avatarUrl)]
+    fn set_avatar_url(this: &Out, url: &str);
+    #[wasm_bindgen(method, setter = expiresAt)]
+    fn set_expires_at(this: &Out, ms: f64);
+    #[wasm_bindgen(method, setter)]
+    fn set_reason(this: &Out, reason: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_code(this: &Out, code: &str);
+    #[wasm_bindgen(method, setter = errMsg)]
+    fn set_err_msg(this: &Out, err_msg: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_errno(this: &Out, errno: f64);
+    #[wasm_bindgen(method, setter = statusCode)]
+    fn set_status_code(this: &Out, status: f64);
+    #[wasm_bindgen(method, setter)]
+    fn set_transient(this: &Out, transient: bool);
+    #[wasm_bindgen(method, setter)]
+    fn set_name(this: &Out, name: &str);
+    /// `response.data`.
+    #[wasm_bindgen(method, setter)]
+    pub fn set_data(this: &Out, data: &JsValue);
+    /// `response.header`.
+    #[wasm_bindgen(method, setter)]
+    pub fn set_header(this: &Out, header: &JsValue);
+    /// The `Authorization` field of a request header.
+    #[wasm_bindgen(method, setter = Authorization)]
+    pub fn set_authorization(this: &Out, value: &str);
+    /// A privacy prompt's `referrer`.
+    #[wasm_bindgen(method, setter)]
+    pub fn set_referrer(this: &Out, referrer: &str);
+    /// A privacy answer's `event` (`agree` / `disagree`).
+    #[wasm_bindgen(method, setter)]
+    pub fn set_event(this: &Out, event: &str);
+    /// A privacy answer's `buttonId`.
+    #[wasm_bindgen(method, setter = buttonId)]
+    pub fn set_button_id(this: &Out, id: &str);
+}
+
+/// A new empty object to fill.
+pub fn out() -> Out {
+    Object::new().unchecked_into()
+}
+
+impl Out {
+    /// `statusCode`, as a number.
+    pub fn set_status(&self, status: u16) {
+        self.set_status_code(f64::from(status));
+    }
+}
 
 /// A new empty JS object.
 pub fn object() -> Object {
@@ -91,19 +155,19 @@ pub fn as_u64(value: &JsValue) -> Option<u64> {
 /// The JS `Error` for an SDK error: `message`, `code`, and `errMsg`/`errno`/`statusCode` when known.
 pub fn error_value(err: &AuthError) -> JsValue {
     let e = js_sys::Error::new(&err.message);
-    e.set_name("AuthError");
-    let obj: &Object = e.as_ref();
-    set(obj, "code", &JsValue::from_str(err.code.as_str()));
+    let obj: &Out = e.unchecked_ref();
+    obj.set_name("AuthError");
+    obj.set_code(err.code.as_str());
     if let Some(wx) = &err.wx {
-        set(obj, "errMsg", &JsValue::from_str(&wx.err_msg));
+        obj.set_err_msg(&wx.err_msg);
         if let Some(errno) = wx.errno {
-            set(obj, "errno", &JsValue::from_f64(errno as f64));
+            obj.set_errno(errno as f64);
         }
     }
     if let Some(status) = err.status {
-        set(obj, "statusCode", &JsValue::from_f64(f64::from(status)));
+        obj.set_status(status);
     }
-    set(obj, "transient", &JsValue::from_bool(err.transient));
+    obj.set_transient(err.transient);
     e.into()
 }
 
@@ -111,19 +175,19 @@ pub fn error_value(err: &AuthError) -> JsValue {
 ///
 /// The token is never part of it.
 pub fn state_value(state: &AuthState) -> JsValue {
-    let obj = object();
-    set(&obj, "kind", &JsValue::from_str(state.kind().as_str()));
+    let obj = out();
+    obj.set_kind(state.kind().as_str());
     if let Some(p) = state.profile() {
-        let profile = object();
-        set(&profile, "nickName", &JsValue::from_str(p.nick_name()));
-        set(&profile, "avatarUrl", &JsValue::from_str(p.avatar_url()));
-        set(&obj, "profile", &profile);
+        let profile = out();
+        profile.set_nick_name(p.nick_name());
+        profile.set_avatar_url(p.avatar_url());
+        obj.set_profile(&profile);
     }
     if let Some(s) = state.session() {
-        set(&obj, "expiresAt", &JsValue::from_f64(s.expires_at() as f64));
+        obj.set_expires_at(s.expires_at() as f64);
     }
     if let Some(reason) = state.logout_reason() {
-        set(&obj, "reason", &JsValue::from_str(reason.as_str()));
+        obj.set_reason(reason.as_str());
     }
     obj.into()
 }

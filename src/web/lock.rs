@@ -2,52 +2,51 @@
 //!
 //! Storage writes are asynchronous; without the lock two operations could each write
 //! their record and change the state in a different order, leaving the stored record
-//! and the state apart.
+//! and the state apart. Plain Rust: a ticket per waiter, served in order.
 
-use core::cell::RefCell;
-use js_sys::{Function, Promise};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use core::future::poll_fn;
+use core::task::{Poll, Waker};
 
-/// A FIFO lock built on a chain of JS promises.
+/// A FIFO lock: holders get it in the order they asked.
+#[derive(Default)]
 pub struct CommitLock {
-    tail: RefCell<Promise>,
+    next_ticket: Cell<u32>,
+    serving: Cell<u32>,
+    waiting: RefCell<Vec<Waker>>,
 }
 
 /// Holding this is holding the lock; dropping it lets the next waiter in.
-pub struct Guard {
-    release: Option<Function>,
+pub struct Guard<'a> {
+    lock: &'a CommitLock,
 }
 
 impl CommitLock {
-    /// An unlocked lock.
-    pub fn new() -> CommitLock {
-        CommitLock {
-            tail: RefCell::new(Promise::resolve(&JsValue::UNDEFINED)),
-        }
-    }
-
     /// Waits for every earlier holder to finish, then holds the lock.
-    pub async fn acquire(&self) -> Guard {
-        let mut release = None;
-        let mine = Promise::new(&mut |resolve, _reject| release = Some(resolve));
-        let previous = self.tail.replace(mine);
-        // The previous link only ever resolves.
-        let _ = JsFuture::from(previous).await;
-        Guard { release }
+    pub async fn acquire(&self) -> Guard<'_> {
+        let ticket = self.next_ticket.get();
+        self.next_ticket.set(ticket.wrapping_add(1));
+        poll_fn(|cx| {
+            if self.serving.get() == ticket {
+                return Poll::Ready(());
+            }
+            self.waiting.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        Guard { lock: self }
     }
 }
 
-impl Default for CommitLock {
-    fn default() -> Self {
-        CommitLock::new()
-    }
-}
-
-impl Drop for Guard {
+impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        if let Some(release) = self.release.take() {
-            let _ = release.call0(&JsValue::UNDEFINED);
+        let lock = self.lock;
+        lock.serving.set(lock.serving.get().wrapping_add(1));
+        // Every waiter looks again; the one whose ticket is served goes on.
+        let waiting = core::mem::take(&mut *lock.waiting.borrow_mut());
+        for waker in waiting {
+            waker.wake();
         }
     }
 }

@@ -3,9 +3,11 @@
 //! Nothing here decides anything the core could decide; it moves values between
 //! JS and the core and performs the I/O the core asks for.
 
+pub mod callback;
 pub mod driver;
 pub mod js;
 pub mod lock;
+pub mod page_static;
 pub mod privacy;
 pub mod task;
 pub mod wx;

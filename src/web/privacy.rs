@@ -6,7 +6,7 @@
 //! before any page has a handler waits for one: the call behind it stays pending
 //! until `resolvePrivacy` is called (platform.md §4).
 
-use super::js::{get_string, object, set};
+use super::js::{get_string, out};
 use crate::error::AuthError;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -63,9 +63,8 @@ impl Prompts {
         }
         let handler = self.handler.borrow().clone();
         if let Some(handler) = handler {
-            let event = object();
-            let referrer = self.referrer.borrow().clone();
-            set(&event, "referrer", &JsValue::from_str(&referrer));
+            let event = out();
+            event.set_referrer(&self.referrer.borrow());
             self.notifying.set(true);
             // A throwing page handler must not break the SDK; the prompt stays pending.
             let _ = handler.call1(&JsValue::UNDEFINED, &event);
@@ -81,13 +80,13 @@ impl Prompts {
                 "no privacy prompt is waiting for an answer",
             ));
         }
-        let arg = object();
+        let arg = out();
         match answer {
             Answer::Agree { button_id } => {
-                set(&arg, "event", &JsValue::from_str("agree"));
-                set(&arg, "buttonId", &JsValue::from_str(button_id));
+                arg.set_event("agree");
+                arg.set_button_id(button_id);
             }
-            Answer::Disagree => set(&arg, "event", &JsValue::from_str("disagree")),
+            Answer::Disagree => arg.set_event("disagree"),
         }
         for resolve in pending {
             let _ = resolve.call1(&JsValue::UNDEFINED, &arg);

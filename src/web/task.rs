@@ -6,18 +6,22 @@
 //! The SDK needs only two things: run a future to its end ([`spawn`]) and hand JS a
 //! Promise for one ([`promise`]). Awaiting a JS Promise stays `JsFuture`'s job.
 //!
-//! A woken task is polled from a microtask (`Promise.resolve().then(poll)`), in the
-//! order of the wakes, never from inside the wake itself: so no poll runs inside
-//! another, and JS code the SDK calls never sees Rust re-entered through a wake.
+//! A woken task is queued and polled from a microtask (`Promise.resolve().then(run)`),
+//! never from inside the wake itself: so no poll runs inside another, and JS code the
+//! SDK calls never sees Rust re-entered through a wake. One `run` function, made once,
+//! drains the queue (tasks woken while it runs are polled in the same turn, in the
+//! order of their wakes); a closure per wake cost a finalization registration each.
 
+use super::page_static::PageStatic;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::Future;
-use core::mem::ManuallyDrop;
+use core::mem::{self, ManuallyDrop};
 use core::pin::Pin;
 use core::task::{Context, RawWaker, RawWakerVTable, Waker};
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -62,17 +66,63 @@ pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static)
     promise
 }
 
+/// The tasks waiting to be polled, and the microtask that will poll them.
+struct Queue {
+    tasks: Vec<Rc<Task>>,
+    /// Whether a `run` microtask is pending.
+    scheduled: bool,
+    /// `run`, made once.
+    run: Option<Function>,
+}
+
+static QUEUE: PageStatic<Queue> = PageStatic::new(Queue {
+    tasks: Vec::new(),
+    scheduled: false,
+    run: None,
+});
+
 /// Queues one poll of `task`, unless one is queued already.
 fn schedule(task: &Rc<Task>) {
     if task.queued.replace(true) {
         return;
     }
-    let task = task.clone();
-    // Called exactly once (the promise is resolved), which frees the closure.
-    let poll_once = Closure::once_into_js(move || poll(&task));
-    Promise::resolve(&JsValue::UNDEFINED)
-        .unchecked_into::<Thenable>()
-        .then(&poll_once);
+    let start = QUEUE.with(|q| {
+        q.tasks.push(task.clone());
+        if mem::replace(&mut q.scheduled, true) {
+            return None;
+        }
+        Some(q.run.get_or_insert_with(run_function).clone())
+    });
+    if let Some(run) = start.flatten() {
+        Promise::resolve(&JsValue::UNDEFINED)
+            .unchecked_into::<Thenable>()
+            .then(&run);
+    }
+}
+
+fn run_function() -> Function {
+    Closure::<dyn FnMut()>::new(run)
+        .into_js_value()
+        .unchecked_into()
+}
+
+/// Polls every queued task, and those woken meanwhile, until none is left.
+fn run() {
+    loop {
+        let batch = QUEUE.with(|q| {
+            if q.tasks.is_empty() {
+                q.scheduled = false;
+            }
+            mem::take(&mut q.tasks)
+        });
+        let batch = batch.unwrap_or_default();
+        if batch.is_empty() {
+            return;
+        }
+        for task in &batch {
+            poll(task);
+        }
+    }
 }
 
 fn poll(task: &Rc<Task>) {

@@ -5,8 +5,13 @@
 //! Every async API is called with `success`/`fail` callbacks (the privacy APIs have no
 //! Promise form), and the call into wx happens synchronously when the binding is
 //! called, so `get_user_profile` works inside a tap handler.
+//!
+//! Options and results are read and written through structural accessors
+//! (`options.url = …`, `res.statusCode`): the property names live in the JS glue, so
+//! no key string is copied out of wasm memory and decoded on every call.
 
-use super::js::{as_u64, get, get_function, get_string, object, set};
+use super::callback::{callback, Callback};
+use super::js::{as_u64, get_function};
 use crate::profile::Profile;
 use crate::scope::Scopes;
 use crate::text::concat;
@@ -14,9 +19,8 @@ use crate::version::BaseVersion;
 use crate::wx_failure::{FailureKind, WxFailure};
 use alloc::string::String;
 use core::future::Future;
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
@@ -27,25 +31,95 @@ extern "C" {
     /// The engine's `setTimeout`, read lexically like `wx`.
     #[wasm_bindgen(catch, js_name = setTimeout)]
     fn global_set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
+
+    /// `wx`, for the one API called on every `auth.request`.
+    type Wx;
+    #[wasm_bindgen(method, catch, js_name = request)]
+    fn call_request(this: &Wx, options: &Options) -> Result<JsValue, JsValue>;
+
+    /// The options object of a wx call, filled field by field.
+    #[wasm_bindgen(extends = Object)]
+    type Options;
+    #[wasm_bindgen(method, setter)]
+    fn set_success(this: &Options, f: &Function);
+    #[wasm_bindgen(method, setter)]
+    fn set_fail(this: &Options, f: &Function);
+    #[wasm_bindgen(method, setter)]
+    fn set_key(this: &Options, key: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_data(this: &Options, data: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_encrypt(this: &Options, on: bool);
+    #[wasm_bindgen(method, setter)]
+    fn set_url(this: &Options, url: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_method(this: &Options, method: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_header(this: &Options, header: &Object);
+    #[wasm_bindgen(method, setter = dataType)]
+    fn set_data_type(this: &Options, data_type: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_timeout(this: &Options, ms: f64);
+    #[wasm_bindgen(method, setter)]
+    fn set_desc(this: &Options, desc: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_lang(this: &Options, lang: &str);
+
+    /// What a wx call's `success` or `fail` got (only ever read when it is an object).
+    type Reply;
+    #[wasm_bindgen(method, getter)]
+    fn code(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = statusCode)]
+    fn status_code(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn header(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = errMsg)]
+    fn err_msg(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn errno(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn message(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = needAuthorization)]
+    fn need_authorization(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = authSetting)]
+    fn auth_setting(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = userInfo)]
+    fn user_info(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = nickName)]
+    fn nick_name(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = avatarUrl)]
+    fn avatar_url(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, getter = SDKVersion)]
+    fn sdk_version(this: &Reply) -> JsValue;
+}
+
+/// `value` as a reply whose fields can be read; `None` when it is no object.
+fn reply(value: &JsValue) -> Option<&Reply> {
+    value.is_object().then(|| value.unchecked_ref())
+}
+
+/// A new, empty options object.
+fn options() -> Options {
+    Object::new().unchecked_into()
 }
 
 /// Resolves after `ms` milliseconds, through `timer` (a `setTimeout`-shaped function
 /// the app passed, for tests) or the engine's own `setTimeout`. Without either it
 /// resolves at once rather than never.
-pub fn sleep(ms: u64, timer: Option<&Function>) -> JsFuture {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let ms = ms as f64;
-        let started = match timer {
-            Some(timer) => timer
-                .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from_f64(ms))
-                .is_ok(),
-            None => global_set_timeout(&resolve, ms).is_ok(),
-        };
-        if !started {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    JsFuture::from(promise)
+pub async fn sleep(ms: u64, timer: Option<&Function>) {
+    let (done, resolve, _) = callback();
+    let ms = ms as f64;
+    let started = match timer {
+        Some(timer) => timer
+            .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from_f64(ms))
+            .is_ok(),
+        None => global_set_timeout(&resolve, ms).is_ok(),
+    };
+    if started {
+        let _ = done.await;
+    }
 }
 
 fn wx() -> Option<Object> {
@@ -59,53 +133,74 @@ pub fn has(api: &str) -> bool {
 
 /// Calls `wx.<api>(options)` now, with `success`/`fail` added; the future settles with
 /// the success result or the failure.
-pub fn call(
+fn call(api: &'static str, options: &Options) -> impl Future<Output = Result<JsValue, WxFailure>> {
+    let done = callbacks(options);
+    let called = wx().and_then(|wx| get_function(&wx, api).map(|f| f.call1(&wx, options)));
+    outcome(api, done, called)
+}
+
+/// Sets `options.success`/`fail`; the callback settles when wx calls one of them.
+fn callbacks(options: &Options) -> Callback {
+    let (done, success, fail) = callback();
+    options.set_success(&success);
+    options.set_fail(&fail);
+    done
+}
+
+/// The result of a wx call: `called` is `None` when the API is missing, `Err` when it threw.
+fn outcome(
     api: &'static str,
-    options: &Object,
+    done: Callback,
+    called: Option<Result<JsValue, JsValue>>,
 ) -> impl Future<Output = Result<JsValue, WxFailure>> {
-    let mut missing = false;
-    let promise = Promise::new(&mut |resolve, reject| {
-        let Some((wx, f)) = wx().and_then(|wx| get_function(&wx, api).map(|f| (wx, f))) else {
-            missing = true;
-            return;
-        };
-        set(options, "success", &resolve);
-        set(options, "fail", &reject);
-        if let Err(thrown) = f.call1(&wx, options) {
-            let _ = reject.call1(&JsValue::UNDEFINED, &thrown);
-        }
-    });
-    let future = (!missing).then(|| JsFuture::from(promise));
+    let started = match called {
+        None => Err(WxFailure::unsupported(api)),
+        Some(Err(thrown)) => Err(failure(api, &thrown)),
+        Some(Ok(_)) => Ok(done),
+    };
     async move {
-        match future {
-            None => Err(WxFailure::unsupported(api)),
-            Some(f) => f.await.map_err(|e| failure(api, &e)),
+        match started {
+            Ok(done) => done.await.map_err(|e| failure(api, &e)),
+            Err(f) => Err(f),
         }
     }
 }
 
 /// The failure a wx `fail` callback (or a thrown exception) carried.
 fn failure(api: &str, value: &JsValue) -> WxFailure {
-    let errno = as_u64(&get(value, "errno")).and_then(|n| i64::try_from(n).ok());
-    let err_msg = get_string(value, "errMsg").unwrap_or_else(|| {
-        let text = get_string(value, "message")
-            .or_else(|| value.as_string())
-            .unwrap_or_default();
-        concat(&[api, ":fail ", &text])
-    });
+    let fields = reply(value);
+    let errno = fields
+        .and_then(|r| as_u64(&r.errno()))
+        .and_then(|n| i64::try_from(n).ok());
+    let err_msg = fields
+        .and_then(|r| r.err_msg().as_string())
+        .unwrap_or_else(|| {
+            let text = fields
+                .and_then(|r| r.message().as_string())
+                .or_else(|| value.as_string())
+                .unwrap_or_default();
+            concat(&[api, ":fail ", &text])
+        });
     WxFailure::new(err_msg, errno)
+}
+
+/// `field(reply)` when the value is an object, `undefined` otherwise.
+fn field(value: &JsValue, field: fn(&Reply) -> JsValue) -> JsValue {
+    reply(value).map_or(JsValue::UNDEFINED, field)
 }
 
 /// `wx.login()`: a single-use login code.
 pub async fn login() -> Result<String, WxFailure> {
-    let res = call("login", &object()).await?;
-    get_string(&res, "code").ok_or_else(|| WxFailure::new("login:fail no code in the result", None))
+    let res = call("login", &options()).await?;
+    field(&res, Reply::code)
+        .as_string()
+        .ok_or_else(|| WxFailure::new("login:fail no code in the result", None))
 }
 
 /// `wx.checkSession()`: whether WeChat's `session_key` from the latest `wx.login` is still
 /// valid. It says nothing about the app's own session (peers.md §7.1).
 pub async fn check_session() -> Result<(), WxFailure> {
-    call("checkSession", &object()).await.map(drop)
+    call("checkSession", &options()).await.map(drop)
 }
 
 /// `wx.getPrivacySetting()`: whether the user still has to agree. `Ok(false)` when the
@@ -114,8 +209,10 @@ pub async fn needs_privacy_authorization() -> Result<bool, WxFailure> {
     if !has("getPrivacySetting") {
         return Ok(false);
     }
-    let res = call("getPrivacySetting", &object()).await?;
-    Ok(get(&res, "needAuthorization").as_bool().unwrap_or(false))
+    let res = call("getPrivacySetting", &options()).await?;
+    Ok(field(&res, Reply::need_authorization)
+        .as_bool()
+        .unwrap_or(false))
 }
 
 /// `wx.requirePrivacyAuthorize()`: succeeds once the user agreed (at once if they already had).
@@ -123,31 +220,31 @@ pub async fn require_privacy_authorize() -> Result<(), WxFailure> {
     if !has("requirePrivacyAuthorize") {
         return Ok(());
     }
-    call("requirePrivacyAuthorize", &object()).await.map(drop)
+    call("requirePrivacyAuthorize", &options()).await.map(drop)
 }
 
 /// `wx.openPrivacyContract()`: shows the privacy guide page.
 pub async fn open_privacy_contract() -> Result<(), WxFailure> {
-    call("openPrivacyContract", &object()).await.map(drop)
+    call("openPrivacyContract", &options()).await.map(drop)
 }
 
 /// `wx.getSetting()`: the scopes asked for before, as `authSetting` reports them.
 pub async fn get_setting() -> Result<Scopes, WxFailure> {
-    let res = call("getSetting", &object()).await?;
+    let res = call("getSetting", &options()).await?;
     Ok(scopes_of(&res))
 }
 
 /// `wx.openSetting()`, called now (it needs a tap from 2.3.0); the future settles with
 /// the scopes when the user closes the settings page.
 pub fn open_setting() -> impl Future<Output = Result<Scopes, WxFailure>> {
-    let call = call("openSetting", &object());
+    let call = call("openSetting", &options());
     async move { call.await.map(|res| scopes_of(&res)) }
 }
 
 /// The known scopes of a result's `authSetting`; absent or non-boolean means never asked.
 fn scopes_of(res: &JsValue) -> Scopes {
-    let setting = get(res, "authSetting");
-    Scopes::read(|key| get(&setting, key).as_bool())
+    let setting = field(res, Reply::auth_setting);
+    Scopes::read(|key| super::js::get(&setting, key).as_bool())
 }
 
 /// `wx.onNeedPrivacyAuthorization(listener)`; returns false when the API is missing.
@@ -161,15 +258,19 @@ pub fn on_need_privacy_authorization(listener: &Function) -> bool {
 
 /// `wx.getUserProfile({desc})`, called now (it must run inside a tap handler).
 pub fn get_user_profile(desc: &str) -> impl Future<Output = Result<Profile, WxFailure>> {
-    let options = object();
-    set(&options, "desc", &JsValue::from_str(desc));
-    set(&options, "lang", &JsValue::from_str("zh_CN"));
+    let options = options();
+    options.set_desc(desc);
+    options.set_lang("zh_CN");
     let call = call("getUserProfile", &options);
     async move {
         let res = call.await?;
-        let info = get(&res, "userInfo");
-        let nick = get_string(&info, "nickName").unwrap_or_default();
-        let avatar = get_string(&info, "avatarUrl").unwrap_or_default();
+        let info = field(&res, Reply::user_info);
+        let nick = field(&info, Reply::nick_name)
+            .as_string()
+            .unwrap_or_default();
+        let avatar = field(&info, Reply::avatar_url)
+            .as_string()
+            .unwrap_or_default();
         Profile::new(&nick, &avatar).map_err(|e| {
             WxFailure::new(
                 concat(&["getUserProfile:fail unusable userInfo: ", &e.message]),
@@ -181,16 +282,16 @@ pub fn get_user_profile(desc: &str) -> impl Future<Output = Result<Profile, WxFa
 
 /// What to send with `wx.request`.
 pub struct Request<'a> {
-    /// The URL.
-    pub url: &'a str,
-    /// `GET`, `POST`, …
-    pub method: &'a str,
+    /// The URL (a non-empty string).
+    pub url: &'a JsValue,
+    /// `POST`, `PUT`, …; `None` leaves wx's default, `GET`.
+    pub method: Option<&'a str>,
     /// The body: a string, an object (sent as JSON) or an ArrayBuffer; `undefined` for none.
-    pub data: JsValue,
+    pub data: &'a JsValue,
     /// Header fields as an object.
     pub header: Object,
-    /// `"text"` to get the raw body, `"json"` to have wx parse it.
-    pub data_type: &'a str,
+    /// `Some("text")` for the raw body; `None` leaves wx's default, `json` (parsed).
+    pub data_type: Option<&'a str>,
     /// How long wx waits for the answer, in ms (`timeout`).
     pub timeout_ms: u64,
 }
@@ -207,29 +308,34 @@ pub struct Response {
 
 /// `wx.request(...)`, called now.
 pub fn request(req: Request<'_>) -> impl Future<Output = Result<Response, WxFailure>> {
-    let options = object();
-    set(&options, "url", &JsValue::from_str(req.url));
-    set(&options, "method", &JsValue::from_str(req.method));
-    if !req.data.is_undefined() {
-        set(&options, "data", &req.data);
+    let options = options();
+    options.set_url(req.url);
+    if let Some(method) = req.method {
+        options.set_method(method);
     }
-    set(&options, "header", &req.header);
-    set(&options, "dataType", &JsValue::from_str(req.data_type));
-    set(
-        &options,
-        "timeout",
-        &JsValue::from_f64(req.timeout_ms as f64),
-    );
-    let call = call("request", &options);
+    if !req.data.is_undefined() {
+        options.set_data(req.data);
+    }
+    options.set_header(&req.header);
+    if let Some(data_type) = req.data_type {
+        options.set_data_type(data_type);
+    }
+    options.set_timeout(req.timeout_ms as f64);
+    let done = callbacks(&options);
+    let called = WX.with(|wx| {
+        wx.as_ref()
+            .map(|wx| wx.unchecked_ref::<Wx>().call_request(&options))
+    });
+    let call = outcome("request", done, called);
     async move {
         let res = call.await?;
-        let status = as_u64(&get(&res, "statusCode"))
+        let status = as_u64(&field(&res, Reply::status_code))
             .and_then(|s| u16::try_from(s).ok())
             .ok_or_else(|| WxFailure::new("request:fail no statusCode in the result", None))?;
         Ok(Response {
             status,
-            data: get(&res, "data"),
-            header: get(&res, "header"),
+            data: field(&res, Reply::data),
+            header: field(&res, Reply::header),
         })
     }
 }
@@ -246,14 +352,14 @@ pub enum Stored {
 
 /// `wx.getStorage({key, encrypt})`.
 pub async fn get_storage(key: &str, encrypt: bool) -> Result<Stored, WxFailure> {
-    let options = object();
-    set(&options, "key", &JsValue::from_str(key));
+    let options = options();
+    options.set_key(key);
     if encrypt {
-        set(&options, "encrypt", &JsValue::TRUE);
+        options.set_encrypt(true);
     }
     match call("getStorage", &options).await {
         Ok(res) => {
-            let data = get(&res, "data");
+            let data = field(&res, Reply::data);
             Ok(match data.as_string() {
                 Some(text) => Stored::Text(text),
                 None if data.is_undefined() || data.is_null() => Stored::Missing,
@@ -267,19 +373,19 @@ pub async fn get_storage(key: &str, encrypt: bool) -> Result<Stored, WxFailure> 
 
 /// `wx.setStorage({key, data, encrypt})`.
 pub async fn set_storage(key: &str, text: &str, encrypt: bool) -> Result<(), WxFailure> {
-    let options = object();
-    set(&options, "key", &JsValue::from_str(key));
-    set(&options, "data", &JsValue::from_str(text));
+    let options = options();
+    options.set_key(key);
+    options.set_data(&JsValue::from_str(text));
     if encrypt {
-        set(&options, "encrypt", &JsValue::TRUE);
+        options.set_encrypt(true);
     }
     call("setStorage", &options).await.map(drop)
 }
 
 /// `wx.removeStorage({key})`; a key that is already gone is success.
 pub async fn remove_storage(key: &str) -> Result<(), WxFailure> {
-    let options = object();
-    set(&options, "key", &JsValue::from_str(key));
+    let options = options();
+    options.set_key(key);
     match call("removeStorage", &options).await {
         Err(f) if f.kind() != FailureKind::NotFound => Err(f),
         _ => Ok(()),
@@ -291,7 +397,7 @@ pub fn base_version() -> Option<BaseVersion> {
     let wx = wx()?;
     let f = get_function(&wx, "getAppBaseInfo")?;
     let info = f.call0(&wx).ok()?;
-    BaseVersion::parse(&get_string(&info, "SDKVersion")?)
+    BaseVersion::parse(&field(&info, Reply::sdk_version).as_string()?)
 }
 
 /// `wx.canIUse(schema)`; false when the API itself is missing or throws.
