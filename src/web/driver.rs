@@ -932,14 +932,20 @@ fn profile_error(failure: WxFailure) -> AuthError {
 }
 
 /// A promise for a Rust future whose error is an [`AuthError`].
-///
-/// The future is boxed so that `future_to_promise` and this wrapper exist once in the
-/// wasm rather than once per exported method.
 fn settle(future: impl core::future::Future<Output = Res<JsValue>> + 'static) -> Promise {
-    let future: core::pin::Pin<alloc::boxed::Box<dyn core::future::Future<Output = Res<JsValue>>>> =
-        alloc::boxed::Box::pin(future);
+    settle_boxed(alloc::boxed::Box::pin(future))
+}
+
+/// The part of [`settle`] that is not generic. A separate function, because an async
+/// block inside a generic one is a new type (and a new copy in the wasm) per caller,
+/// even when it does not use the generic parameter.
+#[inline(never)]
+fn settle_boxed(future: BoxFuture<Res<JsValue>>) -> Promise {
     future_to_promise(async move { future.await.map_err(|e| error_value(&e)) })
 }
+
+/// A boxed future: one poll function for all its callers.
+type BoxFuture<T> = core::pin::Pin<alloc::boxed::Box<dyn core::future::Future<Output = T>>>;
 
 fn reject(err: &AuthError) -> Promise {
     Promise::reject(&error_value(err))
