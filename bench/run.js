@@ -56,8 +56,8 @@ async function main() {
   log('platform calls per scenario');
   const calls = await runCalls(runnable.concat(subjects.filter((s) => s.unsupported).map((s) => Object.assign({}, s, { skip: allSkipped(s.unsupported) }))));
   const notes = [
-    'The simulator (tests/sim/wx-sim.js) is used unchanged. Its domain list and backend are set by bench/lib/env.js: the bench backend (bench/lib/backend.js) answers our protocol, the app API `/api/me` (200 with a valid token, 401 otherwise) and, for each peer, the minimal valid replies its client expects from its own server or cloud (routes in bench/peers/*.js).',
-    'Inside the realm, `Date` reads the simulator\'s clock (bench/lib/env.js), so peers that keep expiry times from `Date.now()` agree with the backend when the scenario moves the clock.',
+    'The simulator (tests/sim/wx-sim.js) is used unchanged. Its domain list and backend are set by bench/lib/env.js: the bench backend (bench/lib/backend.js) answers our protocol, the app API `/api/me` (200 with a valid token, 401 otherwise) and, for each peer, the minimal valid replies its client expects from its own server or cloud, each with a comment naming the SDK file its request and reply shapes were read from.',
+    'Inside the realm, `Date` reads the simulator\'s clock (bench/lib/realm-setup.js), so peers that keep expiry times from `Date.now()` agree with the backend when the scenario moves the clock. The wx shims, globals and request-task shims a peer asks for below come from the same file.',
     'The simulator answers on `setImmediate` in node (no 1 ms clamp of `setTimeout(0)`), as its header describes for long runs.',
     ...peers.flatMap((p) => p.notes || []),
   ];
