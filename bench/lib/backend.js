@@ -65,6 +65,7 @@ function makeBackend() {
   wafer2(api);
   supabase(api);
   authing(api);
+  minapp(api);
   return api;
 }
 
@@ -127,6 +128,29 @@ function authing(api) {
     const m = /token=([^&]*)/.exec(req.body || '');
     if (m) api.revoke(decodeURIComponent(m[1]));
     return { statusCode: 200, body: '' };
+  });
+}
+
+// minapp-sdk 3.23.6, lib/index.js (hydrogen-js-sdk sdk-file/src/wechat/auth.js and
+// core/auth.js): silentLogin POSTs {create_user, code, login_with_unionid} to
+// /hserve/v2.5/idp/wechat/silent-login/ and needs a 2xx with {token, expires_in,
+// user_info: {id, openid, unionid}} (utils.flatAuthResponse reads user_info.id);
+// getCurrentUser GETs /hserve/v2.5/user/info/<uid>/ with `Authorization: Hydrogen-r1
+// <token>` and wants the user record; logout POSTs /hserve/v2.0/session/destroy/. Its
+// utils.validateStatusCode takes any 2xx; errors carry {error_msg}.
+const MINAPP_USER = { id: 1001, openid: 'o-sim-xiaoming', unionid: '', nickname: '', avatar: '' };
+function minapp(api) {
+  api.route('POST', '/hserve/v2.5/idp/wechat/silent-login/', (req) => {
+    const r = api.exchange((api.json(req) || {}).code);
+    if (r.errcode) return { statusCode: 400, body: { error_msg: r.errmsg } };
+    return { statusCode: 200, body: { token: api.issue(TTL), expires_in: TTL, user_info: Object.assign({}, MINAPP_USER, { openid: r.openid }) } };
+  });
+  api.route('GET', /^\/hserve\/v2\.5\/user\/info\/\d+\/$/, (req) => (api.valid(api.tokenOf(req))
+    ? { statusCode: 200, body: MINAPP_USER }
+    : { statusCode: 401, body: { error_msg: 'Unauthorized' } }));
+  api.route('POST', '/hserve/v2.0/session/destroy/', (req) => {
+    api.revoke(api.tokenOf(req));
+    return { statusCode: 200, body: {} };
   });
 }
 
