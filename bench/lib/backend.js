@@ -66,6 +66,7 @@ function makeBackend() {
   supabase(api);
   authing(api);
   minapp(api);
+  cloudbase(api);
   return api;
 }
 
@@ -152,6 +153,52 @@ function minapp(api) {
     api.revoke(api.tokenOf(req));
     return { statusCode: 200, body: {} };
   });
+}
+
+// @cloudbase/js-sdk 3.7.0, miniprogram_dist/auth/index.js (the bundled @cloudbase/oauth
+// client: ApiUrls, OAuth2Client, AuthV1Compat.signInWithOpenId): signInWithOpenId runs
+// wx.login, POSTs {provider_id, provider_code, provider_params} to
+// /auth/v1/provider/token and needs {provider_token}, then POSTs {provider_token} to
+// /auth/v1/signin/with/provider and stores the credentials {token_type, access_token,
+// refresh_token, expires_in, scope, sub}; an expired access token is refreshed with
+// POST /auth/v1/token {grant_type: 'refresh_token', refresh_token}; getUser GETs
+// /auth/v1/user/me (the user {sub, name, picture}); signOut POSTs {token} to
+// /auth/v1/revoke. Error replies are {error, error_description} with a 4xx.
+const CLOUDBASE = 'bench-env.api.tcloudbasegateway.com';
+function cloudbase(api) {
+  const providerTokens = new Map(); // provider_token -> openid, good once
+  const used = new Set();
+  const credentials = () => {
+    const access = api.issue(TTL);
+    return { token_type: 'Bearer', access_token: access, refresh_token: 'refresh-' + access, expires_in: TTL, scope: 'user', sub: 'u-1' };
+  };
+  api.route('POST', '/auth/v1/provider/token', (req) => {
+    const r = api.exchange((api.json(req) || {}).provider_code);
+    if (r.errcode) return { statusCode: 400, body: { error: 'invalid_argument', error_description: r.errmsg } };
+    const pt = 'provider-' + (providerTokens.size + used.size + 1);
+    providerTokens.set(pt, r.openid);
+    return { statusCode: 200, body: { provider_token: pt, expires_in: 1200 } };
+  }, CLOUDBASE);
+  api.route('POST', '/auth/v1/signin/with/provider', (req) => {
+    const pt = (api.json(req) || {}).provider_token;
+    if (!providerTokens.has(pt)) return { statusCode: 400, body: { error: 'invalid_argument', error_description: 'provider token' } };
+    providerTokens.delete(pt);
+    used.add(pt);
+    return { statusCode: 200, body: credentials() };
+  }, CLOUDBASE);
+  api.route('POST', '/auth/v1/token', (req) => {
+    const rt = String((api.json(req) || {}).refresh_token || '');
+    if (!/^refresh-/.test(rt) || !api.sessions.has(rt.slice(8)) || used.has(rt)) return { statusCode: 400, body: { error: 'invalid_grant', error_description: 'refresh token' } };
+    used.add(rt);
+    return { statusCode: 200, body: credentials() };
+  }, CLOUDBASE);
+  api.route('GET', '/auth/v1/user/me', (req) => (api.valid(api.tokenOf(req))
+    ? { statusCode: 200, body: { sub: 'u-1', name: '', picture: '' } }
+    : { statusCode: 401, body: { error: 'unauthenticated', error_description: 'access token' } }), CLOUDBASE);
+  api.route('POST', '/auth/v1/revoke', (req) => {
+    api.revoke((api.json(req) || {}).token);
+    return { statusCode: 200, body: {} };
+  }, CLOUDBASE);
 }
 
 module.exports = { makeBackend, TTL };
