@@ -6,6 +6,8 @@
 // each peer's routes below name the SDK file their request and reply shapes were read
 // from. Codes are checked with the simulator's jscode2session stand-in, so a reused or
 // invented code fails as it would on WeChat's side.
+// Plain CommonJS without node modules: the jsc start-up (bench/jsc/peer-startup.js)
+// loads this same file.
 const TTL = 7200;
 let seq = 0; // across backends: a token is never issued twice in one run
 

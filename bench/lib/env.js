@@ -25,7 +25,7 @@ function launch(options) {
     backend: (req, sim) => backend.handle(req, sim) }, o.simConfig);
   const sim = realm.run('var sim = createWxSim(__cfg); installWx(sim); sim');
   backend.sim = sim;
-  // Bench-only additions a peer asks for (bench/lib/realm-setup.js).
+  // Bench-only additions a peer asks for (bench/lib/realm-setup.js, shared with jsc).
   realm.run(fs.readFileSync(SETUP, 'utf8'), SETUP);
   realm.context.__setup = { wxShims: o.wxShims, globals: o.globals, requestTaskShims: o.requestTaskShims, fakeDate: o.fakeDate };
   realm.run('benchRealmSetup(globalThis, sim, __setup)');

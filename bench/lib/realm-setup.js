@@ -1,7 +1,7 @@
-// Bench-only pieces a launch adds to the mini-program realm, as one plain script
-// (bench/lib/env.js evaluates it inside the mp-realm), so that another runtime can load
-// the same code. Each piece is named in bench/RESULTS.md by the peer that asks for it
-// (its `launchOptions`).
+// Bench-only pieces a launch adds to the mini-program realm, as one plain script so that
+// node (bench/lib/env.js evaluates it inside the mp-realm) and jsc
+// (bench/jsc/peer-startup.js loads it) run the same code. Each piece is named in
+// bench/RESULTS.md by the peer that asks for it (its `launchOptions`).
 //   benchRealmSetup(globalThis, sim, {wxShims, globals, requestTaskShims, fakeDate})
 function benchRealmSetup(g, sim, o) {
   var wx = g.wx;

@@ -2,8 +2,8 @@
 // What every peer adapter shares: its pinned version, its bundle (the same esbuild
 // command as the size table, with bench-only shims aliased in) loaded in the realm, and
 // `ready` = load the bundle, then the peer's `start(sdk, ctx)` up to its ready state.
-// No node module is required at load time, only inside the node-side functions, so
-// that another runtime can load an adapter and run its `start`.
+// The adapters are loaded in jsc too (bench/jsc/peer-startup.js runs `start` there):
+// no node module may be required at load time, only inside the node-side functions.
 
 function peer(short, pkg, extra) {
   const p = Object.assign({
