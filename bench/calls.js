@@ -40,7 +40,7 @@ const SCENARIOS = [
       const h = await s.ready(env);
       env.sim.advance(TTL * 1000 + 1000);
       const mark = env.sim.calls.length;
-      const res = await Promise.all(Array.from({ length: 10 }, () => s.request(h, s.url).then((r) => r.statusCode, (e) => 'error ' + (e.code || e.message || e.errMsg))));
+      const res = await Promise.all(Array.from({ length: 10 }, () => s.request(h, s.url).then((r) => r.statusCode, (e) => 'error ' + errorText(e))));
       return { mark, outcome: summarize(res) };
     },
   },
@@ -53,7 +53,7 @@ const SCENARIOS = [
       const h = await s.ready(env);
       env.backend.revokeAll();
       const mark = env.sim.calls.length;
-      const res = await Promise.all(Array.from({ length: 3 }, () => s.request(h, s.url).then((r) => r.statusCode, (e) => 'error ' + (e.code || e.message || e.errMsg))));
+      const res = await Promise.all(Array.from({ length: 3 }, () => s.request(h, s.url).then((r) => r.statusCode, (e) => 'error ' + errorText(e))));
       return { mark, outcome: summarize(res) };
     },
   },
@@ -66,11 +66,14 @@ const SCENARIOS = [
       const h = await s.ready(env);
       const mark = env.sim.calls.length;
       await s.logout(h, env);
-      const r = await s.request(h, s.url).then((x) => 'sent: ' + x.statusCode, (e) => 'rejected ' + (e.code || e.message || e.errMsg));
+      const r = await s.request(h, s.url).then((x) => 'sent: ' + x.statusCode, (e) => 'rejected ' + errorText(e));
       return { mark, outcome: r };
     },
   },
 ];
+
+// What a rejection says, whichever field the SDK puts it in (OAuth-style clients use `error`).
+function errorText(e) { return e && (e.code || e.message || e.errMsg || e.error); }
 
 function summarize(list) {
   const n = {};

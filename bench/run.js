@@ -6,7 +6,7 @@ const path = require('path');
 const { ROOT, launch } = require('./lib/env.js');
 const { runSize } = require('./size.js');
 const { startupNode } = require('./startup.js');
-const { startupJsc } = require('./startup-jsc.js');
+const { startupJsc, startupJscPeer } = require('./startup-jsc.js');
 const { perCall } = require('./percall.js');
 const { runCalls, withTimeout } = require('./calls.js');
 const report = require('./report.js');
@@ -37,8 +37,13 @@ async function main() {
     try {
       const node = await withTimeout(startupNode(s, RUNS.startup, 3), 120000);
       let jsc = null;
-      if (s === ours) jsc = startupJsc(ours.seedRecord(), RUNS.jsc);
-      startup.push({ subject: s.short, name: s.name, ready: s.readyMeans, node, jsc, jscNote: s.jscNote });
+      let jscNote = null;
+      try {
+        jsc = s === ours ? startupJsc(ours.seedRecord(), RUNS.jsc) : await startupJscPeer(s, RUNS.jsc);
+      } catch (e) {
+        jscNote = 'failed: ' + String(e.message).slice(0, 160);
+      }
+      startup.push({ subject: s.short, name: s.name, ready: s.readyMeans, node, jsc, jscNote });
     } catch (e) {
       startup.push({ subject: s.short, name: s.name, ready: s.readyMeans, skipped: 'failed: ' + String(e.message).slice(0, 160) });
     }
@@ -56,9 +61,10 @@ async function main() {
   log('platform calls per scenario');
   const calls = await runCalls(runnable.concat(subjects.filter((s) => s.unsupported).map((s) => Object.assign({}, s, { skip: allSkipped(s.unsupported) }))));
   const notes = [
-    'The simulator (tests/sim/wx-sim.js) is used unchanged. Its domain list and backend are set by bench/lib/env.js: the bench backend (bench/lib/backend.js) answers our protocol, the app API `/api/me` (200 with a valid token, 401 otherwise) and, for each peer, the minimal valid replies its client expects from its own server or cloud (routes in bench/peers/*.js).',
-    'Inside the realm, `Date` reads the simulator\'s clock (bench/lib/env.js), so peers that keep expiry times from `Date.now()` agree with the backend when the scenario moves the clock.',
+    'The simulator (tests/sim/wx-sim.js) is used unchanged. Its domain list and backend are set by bench/lib/env.js: the bench backend (bench/lib/backend.js) answers our protocol, the app API `/api/me` (200 with a valid token, 401 otherwise) and, for each peer, the minimal valid replies its client expects from its own server or cloud, each with a comment naming the SDK file its request and reply shapes were read from. The jsc launches load the same backend file.',
+    'Inside the realm, `Date` reads the simulator\'s clock (bench/lib/realm-setup.js, in node and in jsc), so peers that keep expiry times from `Date.now()` agree with the backend when the scenario moves the clock. The wx shims, globals and request-task shims a peer asks for below come from the same file.',
     'The simulator answers on `setImmediate` in node (no 1 ms clamp of `setTimeout(0)`), as its header describes for long runs.',
+    'jsc start-up of the peers (bench/jsc/peer-startup.js): a mini-program\'s JS runtime has `console`, `clearTimeout`, `setInterval` and `clearInterval`, the jsc shell has none of them and its `setTimeout` returns no id; the script supplies bench-only stand-ins built on the shell\'s `setTimeout` (`console` prints; a `setTimeout` that returns an id and passes extra arguments; `clearTimeout`, `setInterval`, `clearInterval`). It removes `WebAssembly`, `atob` and `btoa`, which the node realm lacks too. The SDK file is evaluated with WeChat\'s define() parameters (`wx` among them), as in tests/jsc/harness.js; the peer\'s seed (storage items and backend sessions) is taken from one seeded node launch.',
     ...peers.flatMap((p) => p.notes || []),
   ];
   const file = path.join(ROOT, 'bench/RESULTS.md');
@@ -66,7 +72,8 @@ async function main() {
   log('wrote ' + path.relative(process.cwd(), file) + ' in ' + ((Date.now() - t0) / 1000).toFixed(0) + ' s');
   const o = startup.find((x) => x.subject === 'ours');
   const c = percall.find((x) => x.subject === 'ours');
-  log(`ours: wasm ${size.ours.rows[0].brotli} B brotli; start-up ${o.node.median.toFixed(2)} ms node, ${o.jsc.median.toFixed(2)} ms jsc (medians); request overhead ${c.overheadUs.toFixed(1)} µs, state read ${c.stateUs.toFixed(2)} µs`);
+  const ms = (x) => (x ? x.median.toFixed(2) + ' ms' : 'not run');
+  log(`ours: wasm ${size.ours.rows[0].brotli} B brotli; start-up ${ms(o.node)} node, ${ms(o.jsc)} jsc (medians); request overhead ${c.overheadUs.toFixed(1)} µs, state read ${c.stateUs.toFixed(2)} µs`);
 }
 
 function allSkipped(reason) {

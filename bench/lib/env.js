@@ -3,12 +3,14 @@
 // with the strict wx simulator (tests/sim/wx-sim.js) installed as `wx`, the realm's clock
 // tied to the simulator's (so peers that read Date.now() see simulated time too), and
 // the bench backend (bench/lib/backend.js) answering every peer's endpoints.
+const fs = require('fs');
 const path = require('path');
 const { createRealm } = require('../../tests/support/mp-realm.js');
 const { makeBackend } = require('./backend.js');
 
 const ROOT = path.resolve(__dirname, '../..');
 const SIM = path.join(ROOT, 'tests/sim/wx-sim.js');
+const SETUP = path.join(__dirname, 'realm-setup.js');
 const DOMAINS = ['api.example.com', 'bench-env.api.tcloudbasegateway.com', 'bench-env.ap-shanghai.tcb-api.tencentcloudapi.com',
   'bench.minapp.example', 'bench.supabase.example', 'bench.authing.example', 'core.authing.cn', 'api.ifanrcloud.com'];
 
@@ -23,37 +25,12 @@ function launch(options) {
     backend: (req, sim) => backend.handle(req, sim) }, o.simConfig);
   const sim = realm.run('var sim = createWxSim(__cfg); installWx(sim); sim');
   backend.sim = sim;
-  // Bench-only shims for wx APIs a peer calls that the simulator lacks: no-ops that
-  // answer success, logged as `<api> (bench shim)` in the call log.
-  for (const name of o.wxShims || []) {
-    realm.context.__shimName = name;
-    realm.run(`(function (name) {
-      if (typeof wx[name] === 'function') return;
-      wx[name] = function (opt) {
-        sim.calls.push({ api: name + ' (bench shim)', detail: '', at: sim.now() });
-        if (/Sync$/.test(name)) return {};
-        if (opt && typeof opt.success === 'function') setTimeout(function () { opt.success({ errMsg: name + ':ok' }); }, 0);
-        if (opt && typeof opt.complete === 'function') setTimeout(function () { opt.complete({ errMsg: name + ':ok' }); }, 0);
-      };
-    })(__shimName)`);
-  }
-  if (o.fakeDate) {
-    // Date.now() and new Date() read the simulated clock; a peer that stores an expiry
-    // from Date.now() and compares later stays consistent with the backend.
-    realm.context.__simNow = sim.now;
-    realm.run(`(function () {
-      var RealDate = Date;
-      function SimDate() {
-        var a = Array.prototype.slice.call(arguments);
-        if (!(this instanceof SimDate)) return new RealDate(__simNow()).toString();
-        return a.length ? new (Function.prototype.bind.apply(RealDate, [null].concat(a)))() : new RealDate(__simNow());
-      }
-      SimDate.prototype = RealDate.prototype;
-      SimDate.now = function () { return __simNow(); };
-      SimDate.UTC = RealDate.UTC; SimDate.parse = RealDate.parse;
-      globalThis.Date = SimDate;
-    })()`);
-  }
+  // Bench-only additions a peer asks for (bench/lib/realm-setup.js, shared with jsc).
+  realm.run(fs.readFileSync(SETUP, 'utf8'), SETUP);
+  realm.context.__setup = { wxShims: o.wxShims, globals: o.globals, requestTaskShims: o.requestTaskShims, fakeDate: o.fakeDate };
+  realm.run('benchRealmSetup(globalThis, sim, __setup)');
+  // Scripts the app would have loaded before the SDK (e.g. a regenerator runtime).
+  for (const file of o.scripts || []) realm.run(fs.readFileSync(path.join(ROOT, file), 'utf8'), file);
   return { realm, sim, backend, wx: realm.run('wx') };
 }
 
@@ -72,4 +49,4 @@ function countCalls(sim, from) {
   };
 }
 
-module.exports = { ROOT, launch, countCalls };
+module.exports = { ROOT, DOMAINS, launch, countCalls };

@@ -8,7 +8,6 @@
 const { peer, capturingSeed } = require('./base.js');
 
 const HOST = 'https://core.authing.cn';
-const TTL = 7200;
 const NO_WRAPPER = 'it has no request wrapper: the app reads the token and calls wx.request itself';
 
 module.exports = peer('authing', '@authing/miniapp-taro', {
@@ -19,28 +18,9 @@ module.exports = peer('authing', '@authing/miniapp-taro', {
   readyMeans: '`new Authing({appId, userPoolId})` + `await getLoginState()` returns the stored state',
   skip: { expired10: NO_WRAPPER, '401x3': NO_WRAPPER },
   noRequest: NO_WRAPPER,
-  notes: ['@authing/miniapp-taro: run with a bench-only `@tarojs/taro` shim (bench/peers/shims/taro.js: each Taro API is the wx API in promise form) aliased in at bundle time for the run copy only; the size row bundles it with Taro left external. The bench backend answers `POST /api/v3/signin-by-mobile` with `{statusCode: 200, data: {access_token, id_token, expires_in}}` and `POST /oidc/token/revocation` with 200. Its `state` read is `getLoginState()` (an async getStorage), so it has no state-read figure.'],
-  routes(backend) {
-    if (backend.__authing) return;
-    backend.__authing = true;
-    backend.route('POST', '/api/v3/signin-by-mobile', (req) => {
-      const body = backend.json(req) || {};
-      const r = backend.exchange(body.wechatMiniProgramCodePayload && body.wechatMiniProgramCodePayload.code);
-      if (r.errcode) return { statusCode: 200, body: { statusCode: 400, message: r.errmsg } };
-      const t = backend.issue(TTL);
-      return { statusCode: 200, body: { statusCode: 200, data: { access_token: t, id_token: t, expires_in: TTL, token_type: 'Bearer' } } };
-    });
-    backend.route('POST', '/oidc/token/revocation', (req) => {
-      const m = /token=([^&]*)/.exec(req.body || '');
-      const s = m && backend.sessions.get(decodeURIComponent(m[1]));
-      if (s) s.revoked = true;
-      return { statusCode: 200, body: '' };
-    });
-  },
+  notes: ['@authing/miniapp-taro: run with a bench-only `@tarojs/taro` shim (bench/peers/shims/taro.js: each Taro API is the wx API in promise form) aliased in at bundle time for the run copy only; the size row bundles it with Taro left external. The bench backend (bench/lib/backend.js) answers `POST /api/v3/signin-by-mobile` with `{statusCode: 200, data: {access_token, id_token, expires_in}}` and `POST /oidc/token/revocation` with 200. Its `state` read is `getLoginState()` (an async getStorage), so it has no state-read figure.'],
   seed: capturingSeed(),
-  async ready(env) {
-    this.routes(env.backend);
-    const sdk = this.load(env);
+  start: async function (sdk) {
     const Authing = sdk.Authing || (sdk.default && sdk.default.Authing) || sdk.default || sdk;
     const authing = new Authing({ appId: 'bench-app', userPoolId: 'bench-pool', host: HOST });
     const [err, state] = await authing.getLoginState();

@@ -1,16 +1,24 @@
 'use strict';
-// What every peer adapter shares: its pinned version, and its bundle (the same esbuild
-// command as the size table, with bench-only shims aliased in) loaded in the realm.
-const fs = require('fs');
-const path = require('path');
+// What every peer adapter shares: its pinned version, its bundle (the same esbuild
+// command as the size table, with bench-only shims aliased in) loaded in the realm, and
+// `ready` = load the bundle, then the peer's `start(sdk, ctx)` up to its ready state.
+// The adapters are loaded in jsc too (bench/jsc/peer-startup.js runs `start` there):
+// no node module may be required at load time, only inside the node-side functions.
 
 function peer(short, pkg, extra) {
   const p = Object.assign({
     short,
     pkg,
-    version: () => JSON.parse(fs.readFileSync(path.join(__dirname, '../node_modules', pkg, 'package.json'), 'utf8')).version,
+    version() {
+      const fs = require('fs');
+      const path = require('path');
+      return JSON.parse(fs.readFileSync(path.join(__dirname, '../node_modules', pkg, 'package.json'), 'utf8')).version;
+    },
     prepare() { require('../size.js').bundle(p, true); },
-    load: (env) => env.realm.require('./bench/out/peers-run/' + short + '.js'),
+    bundlePath: 'bench/out/peers-run/' + short + '.js',
+    load: (env) => env.realm.require('./' + p.bundlePath),
+    // require of the bundle → the peer's ready state (timed as a whole by bench/startup.js).
+    ready(env) { return p.start(p.load(env), env); },
   }, extra);
   return p;
 }
@@ -28,11 +36,9 @@ function capturingSeed() {
   let captured = null;
   return async function seed(env) {
     const self = this;
-    self.routes(env.backend);
     if (!captured) {
       const { launch } = require('../lib/env.js');
       const prep = launch(self.launchOptions);
-      self.routes(prep.backend);
       const h = await self.ready(prep);
       await self.login(h, prep);
       await prep.sim.settle(40);

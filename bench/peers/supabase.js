@@ -7,49 +7,14 @@
 const { peer, cb, capturingSeed } = require('./base.js');
 
 const URL_ = 'https://bench.supabase.example';
-const TTL = 7200;
-
-function session(backend) {
-  const access = backend.issue(TTL);
-  const refresh = 'refresh-' + access;
-  return { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: TTL,
-    expires_at: Math.floor(backend.sim.now() / 1000) + TTL,
-    user: { id: 'u-1', aud: 'authenticated', role: 'authenticated', app_metadata: {}, user_metadata: {}, created_at: '2026-01-01T00:00:00Z' } };
-}
 
 module.exports = peer('supabase', 'supabase-wechat-stable-v2', {
   name: 'supabase-wechat-stable-v2',
   url: URL_ + '/api/me',
   readyMeans: '`createClient` + `await auth.getSession()` returns the stored session',
-  notes: ['supabase-wechat-stable-v2: the bench backend answers `GET /auth/v1/wechat_mini/login?code=` and `POST /auth/v1/token?grant_type=refresh_token` with a GoTrue session `{access_token, refresh_token, expires_in, expires_at, user}`, and `POST /auth/v1/logout` with 204; its request wrapper is `client.fetch` (the authorized fetch its data clients use). It refreshes with a refresh token instead of a new wx.login, and does not retry a 401.'],
-  routes(backend) {
-    if (backend.__supabase) return;
-    backend.__supabase = true;
-    backend.route('GET', '/auth/v1/wechat_mini/login', (req) => {
-      const code = decodeURIComponent((/[?&]code=([^&]*)/.exec(req.query) || [])[1] || '');
-      const r = backend.exchange(code);
-      if (r.errcode) return { statusCode: 400, body: { error: 'invalid_grant', error_description: r.errmsg } };
-      return { statusCode: 200, body: session(backend) };
-    });
-    backend.route('POST', '/auth/v1/token', (req) => {
-      const body = backend.json(req) || {};
-      // A refresh token is 'refresh-<access token>', good once (seeded sessions included).
-      const rt = String(body.refresh_token || '');
-      backend.usedRefresh = backend.usedRefresh || new Set();
-      if (!/^refresh-/.test(rt) || !backend.sessions.has(rt.slice(8)) || backend.usedRefresh.has(rt)) return { statusCode: 400, body: { error: 'invalid_grant' } };
-      backend.usedRefresh.add(rt);
-      return { statusCode: 200, body: session(backend) };
-    });
-    backend.route('POST', '/auth/v1/logout', (req) => {
-      const s = backend.sessions.get(backend.tokenOf(req));
-      if (s) s.revoked = true;
-      return { statusCode: 204, body: '' };
-    });
-  },
+  notes: ['supabase-wechat-stable-v2: the bench backend (bench/lib/backend.js) answers `GET /auth/v1/wechat_mini/login?code=` and `POST /auth/v1/token?grant_type=refresh_token` with a GoTrue session `{access_token, refresh_token, expires_in, expires_at, user}`, and `POST /auth/v1/logout` with 204; its request wrapper is `client.fetch` (the authorized fetch its data clients use). It refreshes with a refresh token instead of a new wx.login, and does not retry a 401.'],
   seed: capturingSeed(),
-  async ready(env) {
-    this.routes(env.backend);
-    const sdk = this.load(env);
+  start: async function (sdk) {
     const client = sdk.createClient(URL_, 'bench-anon-key');
     const { data } = await client.auth.getSession();
     return { client, state: data && data.session ? 'logged-in' : 'none' };

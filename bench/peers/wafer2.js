@@ -14,24 +14,12 @@ module.exports = peer('wafer2', 'wafer2-client-sdk', {
   // Its Tunnel module registers socket listeners at load; the simulator has no sockets.
   launchOptions: { wxShims: ['onSocketOpen', 'onSocketClose', 'onSocketMessage', 'onSocketError', 'connectSocket', 'sendSocketMessage', 'closeSocket'] },
   readyMeans: 'require + `Session.get()` returns the stored session (sync)',
-  notes: ['wafer2-client-sdk: the bench backend answers `GET /wafer/login` (header `X-WX-Code`) with `{code: 0, data: {skey, userinfo}}`, the reply its `loginWithCode` checks for; `/api/me` accepts its `X-WX-Skey` header. Bench-only wx shims (no-ops, logged): `onSocketOpen`, `onSocketClose`, `onSocketMessage`, `onSocketError` (its Tunnel module registers them at load). It has no server logout (`clearSession` is local), no local expiry, and its `state` is a `getStorageSync` read.'],
-  routes(backend) {
-    if (backend.__wafer) return;
-    backend.__wafer = true;
-    backend.route('GET', '/wafer/login', (req) => {
-      const r = backend.exchange(req.header['X-WX-Code']);
-      if (r.errcode) return { statusCode: 200, body: { code: -1, error: 'ERR_LOGIN_FAILED', message: r.errmsg } };
-      return { statusCode: 200, body: { code: 0, data: { skey: backend.issue(), userinfo: { openId: r.openid } } } };
-    });
-  },
+  notes: ['wafer2-client-sdk: the bench backend (bench/lib/backend.js) answers `GET /wafer/login` (header `X-WX-Code`) with `{code: 0, data: {skey, userinfo}}`, the reply its `loginWithCode` checks for; `/api/me` accepts its `X-WX-Skey` header. Bench-only wx shims (no-ops, logged): `onSocketOpen`, `onSocketClose`, `onSocketMessage`, `onSocketError` (its Tunnel module registers them at load). It has no server logout (`clearSession` is local), no local expiry, and its `state` is a `getStorageSync` read.'],
   async seed(env) {
-    this.routes(env.backend);
     const skey = env.backend.issue();
     env.sim.setStorageRaw(KEY, { skey, userinfo: { openId: 'o-sim-xiaoming' } }, false);
   },
-  async ready(env) {
-    this.routes(env.backend);
-    const sdk = this.load(env);
+  start: async function (sdk) {
     sdk.setLoginUrl(API + '/wafer/login');
     const session = sdk.Session.get();
     return { sdk, state: session ? 'logged-in' : 'none' };
