@@ -4,7 +4,8 @@
 //! Theirs batches wakeups through `queueMicrotask`, looked up on the global object, with
 //! a fallback queue and a JSPI path: about 3 KB of the shipped wasm and six imports.
 //! The SDK needs only two things: run a future to its end ([`spawn`]) and hand JS a
-//! Promise for one ([`promise`]). Awaiting a JS Promise stays `JsFuture`'s job.
+//! Promise for one ([`promise`]). The SDK awaits no JS Promise: wx callbacks and timers
+//! are awaited through `callback.rs`, the commit lock and a login in flight in plain Rust.
 //!
 //! A woken task is queued and polled from a microtask (`Promise.resolve().then(run)`),
 //! never from inside the wake itself: so no poll runs inside another, and JS code the
