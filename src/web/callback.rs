@@ -64,7 +64,9 @@ pub fn callback() -> (Callback, Function, Function) {
 }
 
 fn settle_function() -> Function {
-    Closure::<dyn FnMut(u32, bool, JsValue)>::new(settle)
+    // `Fn`, not `FnMut`: a wake polls the task at once, which may call wx, which may call
+    // back before returning; wasm-bindgen refuses to re-enter an `FnMut` closure.
+    Closure::<dyn Fn(u32, bool, JsValue)>::new(settle)
         .into_js_value()
         .unchecked_into()
 }

@@ -53,6 +53,20 @@ async function main() {
     assert.strictEqual(realm.run('typeof WXWebAssembly'), 'undefined');
     return realm.context.runCase(env, mainFlow);
   });
+  await test('dist: wx calling success before it returns (as some mocks do) works: login, 3 concurrent requests, logout', async () => {
+    // A wake from a wx callback polls the waiting task at once (src/web/task.rs); here the
+    // callback comes while the SDK is still inside its own call to wx.
+    const { realm } = sdkRealm();
+    realm.run('var syncSim = createWxSim({ needPrivacyAuthorization: false, defer: function (fn) { fn(); } }); installWx(syncSim)');
+    const auth = await realm.run("__sdk.createAuth({ wasmPath: __wasmPath, loginUrl: 'https://api.example.com/auth/login', logoutUrl: 'https://api.example.com/auth/logout', now: syncSim.now, setTimeout: syncSim.setTimeout })");
+    assert.strictEqual(auth.state.kind, 'privacy-agreed');
+    assert.strictEqual((await auth.login()).kind, 'logged-in');
+    realm.context.__auth = auth;
+    const statuses = await realm.run("Promise.all([1, 2, 3].map(function () { return __auth.request({ url: 'https://api.example.com/api/me' }); }))");
+    assert.deepStrictEqual(Array.from(statuses, (r) => r.statusCode), [200, 200, 200]);
+    assert.strictEqual((await auth.logout()).kind, 'logged-out');
+    assert.deepStrictEqual(realm.run("syncSim.calls.filter(function (c) { return c.api === 'login' || c.api === 'request'; }).length"), 6);
+  });
   await test('dist: two createAuth calls instantiate the module once', async () => {
     const { realm } = sdkRealm();
     realm.run('installWx(createWxSim({}))');
