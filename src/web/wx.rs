@@ -66,33 +66,35 @@ extern "C" {
     fn set_lang(this: &Options, lang: &str);
 
     /// What a wx call's `success` or `fail` got (only ever read when it is an object).
+    /// The getters catch: a JS exception must never unwind through the wasm (it would
+    /// leave a task's borrow held), whatever object wx hands back.
     type Reply;
-    #[wasm_bindgen(method, getter)]
-    fn code(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = statusCode)]
-    fn status_code(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn data(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn header(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = errMsg)]
-    fn err_msg(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn errno(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn message(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = needAuthorization)]
-    fn need_authorization(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = authSetting)]
-    fn auth_setting(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = userInfo)]
-    fn user_info(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = nickName)]
-    fn nick_name(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = avatarUrl)]
-    fn avatar_url(this: &Reply) -> JsValue;
-    #[wasm_bindgen(method, getter = SDKVersion)]
-    fn sdk_version(this: &Reply) -> JsValue;
+    #[wasm_bindgen(method, catch, getter)]
+    fn code(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = statusCode)]
+    fn status_code(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter)]
+    fn data(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter)]
+    fn header(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = errMsg)]
+    fn err_msg(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter)]
+    fn errno(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter)]
+    fn message(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = needAuthorization)]
+    fn need_authorization(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = authSetting)]
+    fn auth_setting(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = userInfo)]
+    fn user_info(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = nickName)]
+    fn nick_name(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = avatarUrl)]
+    fn avatar_url(this: &Reply) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, getter = SDKVersion)]
+    fn sdk_version(this: &Reply) -> Result<JsValue, JsValue>;
 }
 
 /// `value` as a reply whose fields can be read; `None` when it is no object.
@@ -168,25 +170,22 @@ fn outcome(
 
 /// The failure a wx `fail` callback (or a thrown exception) carried.
 fn failure(api: &str, value: &JsValue) -> WxFailure {
-    let fields = reply(value);
-    let errno = fields
-        .and_then(|r| as_u64(&r.errno()))
-        .and_then(|n| i64::try_from(n).ok());
-    let err_msg = fields
-        .and_then(|r| r.err_msg().as_string())
-        .unwrap_or_else(|| {
-            let text = fields
-                .and_then(|r| r.message().as_string())
-                .or_else(|| value.as_string())
-                .unwrap_or_default();
-            concat(&[api, ":fail ", &text])
-        });
+    let errno = as_u64(&field(value, Reply::errno)).and_then(|n| i64::try_from(n).ok());
+    let err_msg = field(value, Reply::err_msg).as_string().unwrap_or_else(|| {
+        let text = field(value, Reply::message)
+            .as_string()
+            .or_else(|| value.as_string())
+            .unwrap_or_default();
+        concat(&[api, ":fail ", &text])
+    });
     WxFailure::new(err_msg, errno)
 }
 
-/// `field(reply)` when the value is an object, `undefined` otherwise.
-fn field(value: &JsValue, field: fn(&Reply) -> JsValue) -> JsValue {
-    reply(value).map_or(JsValue::UNDEFINED, field)
+/// `field(reply)` when the value is an object and the getter does not throw, `undefined` otherwise.
+fn field(value: &JsValue, field: fn(&Reply) -> Result<JsValue, JsValue>) -> JsValue {
+    reply(value)
+        .and_then(|r| field(r).ok())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `wx.login()`: a single-use login code.

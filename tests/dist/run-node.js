@@ -67,6 +67,26 @@ async function main() {
     assert.strictEqual((await auth.logout()).kind, 'logged-out');
     assert.deepStrictEqual(realm.run("syncSim.calls.filter(function (c) { return c.api === 'login' || c.api === 'request'; }).length"), 6);
   });
+  await test('dist: a wx result whose getter throws is read as a missing field; the SDK keeps working', async () => {
+    // A JS exception must never unwind through the wasm: the getters that read wx's
+    // results catch (src/web/wx.rs), so this login fails cleanly instead of hanging.
+    const { realm } = sdkRealm();
+    realm.run(`var sim = createWxSim({ needPrivacyAuthorization: false }); installWx(sim);
+      var realLogin = wx.login, broken = 1;
+      wx.login = function (o) {
+        if (!broken--) return realLogin(o);
+        setTimeout(function () { o.success({ get code() { throw new Error('boom'); } }); }, 0);
+      };`);
+    const auth = await realm.run("__sdk.createAuth({ wasmPath: __wasmPath, loginUrl: 'https://api.example.com/auth/login', now: sim.now, setTimeout: sim.setTimeout, retry: { attempts: 1 }, minLoginIntervalMs: 0 })");
+    // Without the catch the login never settles: fail after 5 s instead of hanging.
+    const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 5000).unref());
+    const err = await Promise.race([auth.login().then(() => null, (e) => e), hung]);
+    assert.notStrictEqual(err, 'hung', 'the login never settled');
+    assert.ok(err, 'the first login rejected');
+    assert.strictEqual(err.code, 'LOGIN_FAILED');
+    assert.match(err.errMsg, /no code/);
+    assert.strictEqual((await auth.login()).kind, 'logged-in');
+  });
   await test('dist: two createAuth calls instantiate the module once', async () => {
     const { realm } = sdkRealm();
     realm.run('installWx(createWxSim({}))');
