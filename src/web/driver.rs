@@ -108,7 +108,11 @@ impl Options {
 
 /// An optional URL option: a string, kept as given; empty counts as absent.
 fn opt_url(value: &JsValue, key: &str) -> Res<Option<JsValue>> {
-    let url = get(value, key);
+    url_of(get(value, key), key)
+}
+
+/// [`opt_url`] for a value already read (`key` names it in the error).
+fn url_of(url: JsValue, key: &str) -> Res<Option<JsValue>> {
     if url.is_undefined() || url.is_null() {
         return Ok(None);
     }
@@ -841,20 +845,24 @@ impl RequestSpec {
                 "request needs {url, method?, data?, header?}",
             ));
         }
-        let url =
-            opt_url(options, "url")?.ok_or_else(|| AuthError::argument("request needs a url"))?;
-        let method = match js::opt_string(options, "method")? {
+        // Getters whose names live in the glue (this runs on every request); one that
+        // throws reads as absent, as `get` does.
+        let fields: &js::RequestIn = options.unchecked_ref();
+        let read = |field: Result<JsValue, JsValue>| field.unwrap_or(JsValue::UNDEFINED);
+        let url = url_of(read(fields.url()), "url")?
+            .ok_or_else(|| AuthError::argument("request needs a url"))?;
+        let method = match js::string_of(&read(fields.method()), "method")? {
             Some(m) => Some(Method::parse(&m)?),
             None => None,
         };
-        let header = get(options, "header");
+        let header = read(fields.header());
         if !(header.is_undefined() || header.is_null() || header.is_object()) {
             return Err(AuthError::argument("header must be an object"));
         }
         Ok(RequestSpec {
             url,
             method,
-            data: get(options, "data"),
+            data: read(fields.data()),
             header,
         })
     }

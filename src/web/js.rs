@@ -57,6 +57,21 @@ extern "C" {
     /// A privacy answer's `buttonId`.
     #[wasm_bindgen(method, setter = buttonId)]
     pub fn set_button_id(this: &Out, id: &str);
+
+    /// What a page passed to `auth.request`, read through getters (they may throw).
+    pub type RequestIn;
+    /// `options.url`.
+    #[wasm_bindgen(method, catch, getter)]
+    pub fn url(this: &RequestIn) -> Result<JsValue, JsValue>;
+    /// `options.method`.
+    #[wasm_bindgen(method, catch, getter)]
+    pub fn method(this: &RequestIn) -> Result<JsValue, JsValue>;
+    /// `options.data`.
+    #[wasm_bindgen(method, catch, getter)]
+    pub fn data(this: &RequestIn) -> Result<JsValue, JsValue>;
+    /// `options.header`.
+    #[wasm_bindgen(method, catch, getter)]
+    pub fn header(this: &RequestIn) -> Result<JsValue, JsValue>;
 }
 
 /// A new empty object to fill.
@@ -107,11 +122,20 @@ fn opt<T>(
     convert: fn(&JsValue) -> Option<T>,
     what: &str,
 ) -> Result<Option<T>, AuthError> {
-    let v = get(target, key);
+    opt_of(&get(target, key), key, convert, what)
+}
+
+/// [`opt`] for a value already read (`key` names it in the error).
+fn opt_of<T>(
+    v: &JsValue,
+    key: &str,
+    convert: fn(&JsValue) -> Option<T>,
+    what: &str,
+) -> Result<Option<T>, AuthError> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    convert(&v)
+    convert(v)
         .map(Some)
         .ok_or_else(|| AuthError::argument(crate::text::concat(&[key, " must be ", what])))
 }
@@ -119,6 +143,11 @@ fn opt<T>(
 /// Reads an optional string option.
 pub fn opt_string(target: &JsValue, key: &str) -> Result<Option<String>, AuthError> {
     opt(target, key, JsValue::as_string, "a string")
+}
+
+/// An optional string option already read (`key` names it in the error).
+pub fn string_of(v: &JsValue, key: &str) -> Result<Option<String>, AuthError> {
+    opt_of(v, key, JsValue::as_string, "a string")
 }
 
 /// Reads an optional boolean option.

@@ -328,13 +328,16 @@ pub fn request(req: Request<'_>) -> impl Future<Output = Result<Response, WxFail
     let call = outcome("request", done, called);
     async move {
         let res = call.await?;
-        let status = as_u64(&field(&res, Reply::status_code))
+        let read = |get: fn(&Reply) -> Result<JsValue, JsValue>| {
+            reply(&res).map_or(JsValue::UNDEFINED, |r| get(r).unwrap_or(JsValue::UNDEFINED))
+        };
+        let status = as_u64(&read(Reply::status_code))
             .and_then(|s| u16::try_from(s).ok())
             .ok_or_else(|| WxFailure::new("request:fail no statusCode in the result", None))?;
         Ok(Response {
             status,
-            data: field(&res, Reply::data),
-            header: field(&res, Reply::header),
+            data: read(Reply::data),
+            header: read(Reply::header),
         })
     }
 }
