@@ -170,20 +170,24 @@ fn outcome(
 
 /// The failure a wx `fail` callback (or a thrown exception) carried.
 fn failure(api: &str, value: &JsValue) -> WxFailure {
-    let errno = as_u64(&field(value, Reply::errno)).and_then(|n| i64::try_from(n).ok());
-    let err_msg = field(value, Reply::err_msg).as_string().unwrap_or_else(|| {
-        let text = field(value, Reply::message)
-            .as_string()
-            .or_else(|| value.as_string())
-            .unwrap_or_default();
-        concat(&[api, ":fail ", &text])
-    });
+    let fields = reply(value);
+    let errno = as_u64(&field(fields, Reply::errno)).and_then(|n| i64::try_from(n).ok());
+    let err_msg = field(fields, Reply::err_msg)
+        .as_string()
+        .unwrap_or_else(|| {
+            let text = field(fields, Reply::message)
+                .as_string()
+                .or_else(|| value.as_string())
+                .unwrap_or_default();
+            concat(&[api, ":fail ", &text])
+        });
     WxFailure::new(err_msg, errno)
 }
 
-/// `field(reply)` when the value is an object and the getter does not throw, `undefined` otherwise.
-fn field(value: &JsValue, field: fn(&Reply) -> Result<JsValue, JsValue>) -> JsValue {
-    reply(value)
+/// `field(reply)` when there is a reply (see [`reply`]) and the getter does not throw,
+/// `undefined` otherwise.
+fn field(reply: Option<&Reply>, field: fn(&Reply) -> Result<JsValue, JsValue>) -> JsValue {
+    reply
         .and_then(|r| field(r).ok())
         .unwrap_or(JsValue::UNDEFINED)
 }
@@ -191,7 +195,7 @@ fn field(value: &JsValue, field: fn(&Reply) -> Result<JsValue, JsValue>) -> JsVa
 /// `wx.login()`: a single-use login code.
 pub async fn login() -> Result<String, WxFailure> {
     let res = call("login", &options()).await?;
-    field(&res, Reply::code)
+    field(reply(&res), Reply::code)
         .as_string()
         .ok_or_else(|| WxFailure::new("login:fail no code in the result", None))
 }
@@ -209,7 +213,7 @@ pub async fn needs_privacy_authorization() -> Result<bool, WxFailure> {
         return Ok(false);
     }
     let res = call("getPrivacySetting", &options()).await?;
-    Ok(field(&res, Reply::need_authorization)
+    Ok(field(reply(&res), Reply::need_authorization)
         .as_bool()
         .unwrap_or(false))
 }
@@ -242,7 +246,7 @@ pub fn open_setting() -> impl Future<Output = Result<Scopes, WxFailure>> {
 
 /// The known scopes of a result's `authSetting`; absent or non-boolean means never asked.
 fn scopes_of(res: &JsValue) -> Scopes {
-    let setting = field(res, Reply::auth_setting);
+    let setting = field(reply(res), Reply::auth_setting);
     Scopes::read(|key| super::js::get(&setting, key).as_bool())
 }
 
@@ -263,11 +267,12 @@ pub fn get_user_profile(desc: &str) -> impl Future<Output = Result<Profile, WxFa
     let call = call("getUserProfile", &options);
     async move {
         let res = call.await?;
-        let info = field(&res, Reply::user_info);
-        let nick = field(&info, Reply::nick_name)
+        let info = field(reply(&res), Reply::user_info);
+        let info = reply(&info);
+        let nick = field(info, Reply::nick_name)
             .as_string()
             .unwrap_or_default();
-        let avatar = field(&info, Reply::avatar_url)
+        let avatar = field(info, Reply::avatar_url)
             .as_string()
             .unwrap_or_default();
         Profile::new(&nick, &avatar).map_err(|e| {
@@ -328,16 +333,14 @@ pub fn request(req: Request<'_>) -> impl Future<Output = Result<Response, WxFail
     let call = outcome("request", done, called);
     async move {
         let res = call.await?;
-        let read = |get: fn(&Reply) -> Result<JsValue, JsValue>| {
-            reply(&res).map_or(JsValue::UNDEFINED, |r| get(r).unwrap_or(JsValue::UNDEFINED))
-        };
-        let status = as_u64(&read(Reply::status_code))
+        let fields = reply(&res);
+        let status = as_u64(&field(fields, Reply::status_code))
             .and_then(|s| u16::try_from(s).ok())
             .ok_or_else(|| WxFailure::new("request:fail no statusCode in the result", None))?;
         Ok(Response {
             status,
-            data: read(Reply::data),
-            header: read(Reply::header),
+            data: field(fields, Reply::data),
+            header: field(fields, Reply::header),
         })
     }
 }
@@ -361,7 +364,7 @@ pub async fn get_storage(key: &str, encrypt: bool) -> Result<Stored, WxFailure> 
     }
     match call("getStorage", &options).await {
         Ok(res) => {
-            let data = field(&res, Reply::data);
+            let data = field(reply(&res), Reply::data);
             Ok(match data.as_string() {
                 Some(text) => Stored::Text(text),
                 None if data.is_undefined() || data.is_null() => Stored::Missing,
@@ -399,7 +402,7 @@ pub fn base_version() -> Option<BaseVersion> {
     let wx = wx()?;
     let f = get_function(&wx, "getAppBaseInfo")?;
     let info = f.call0(&wx).ok()?;
-    BaseVersion::parse(&field(&info, Reply::sdk_version).as_string()?)
+    BaseVersion::parse(&field(reply(&info), Reply::sdk_version).as_string()?)
 }
 
 /// `wx.canIUse(schema)`; false when the API itself is missing or throws.
