@@ -108,32 +108,22 @@ impl Options {
 
 /// An optional URL option: a string, kept as given; empty counts as absent.
 fn opt_url(value: &JsValue, key: &str) -> Res<Option<JsValue>> {
-    url_of(get(value, key), key)
+    url_of(&get(value, key), key)
 }
 
 /// [`opt_url`] for a value already read (`key` names it in the error).
-fn url_of(url: JsValue, key: &str) -> Res<Option<JsValue>> {
-    if url.is_undefined() || url.is_null() {
-        return Ok(None);
-    }
-    match url.dyn_ref::<JsString>() {
-        Some(text) if text.length() == 0 => Ok(None),
-        Some(_) => Ok(Some(url)),
-        None => Err(AuthError::argument(crate::text::concat(&[
-            key,
-            " must be a string",
-        ]))),
-    }
+fn url_of(url: &JsValue, key: &str) -> Res<Option<JsValue>> {
+    let text = js::opt_of(url, key, |v| v.dyn_ref::<JsString>().cloned(), "a string")?;
+    Ok(text.filter(|t| t.length() > 0).map(JsValue::from))
 }
 
 fn opt_function(value: &JsValue, key: &str) -> Res<Option<Function>> {
-    match get(value, key) {
-        v if v.is_undefined() || v.is_null() => Ok(None),
-        v => v
-            .dyn_into::<Function>()
-            .map(Some)
-            .map_err(|_| AuthError::argument(crate::text::concat(&[key, " must be a function"]))),
-    }
+    js::opt_of(
+        &get(value, key),
+        key,
+        |v| v.dyn_ref::<Function>().cloned(),
+        "a function",
+    )
 }
 
 /// A login or renewal in progress, shared by every caller waiting for it.
@@ -849,7 +839,7 @@ impl RequestSpec {
         // throws reads as absent, as `get` does.
         let fields: &js::RequestIn = options.unchecked_ref();
         let read = |field: Result<JsValue, JsValue>| field.unwrap_or(JsValue::UNDEFINED);
-        let url = url_of(read(fields.url()), "url")?
+        let url = url_of(&read(fields.url()), "url")?
             .ok_or_else(|| AuthError::argument("request needs a url"))?;
         let method = match js::string_of(&read(fields.method()), "method")? {
             Some(m) => Some(Method::parse(&m)?),

@@ -126,7 +126,7 @@ fn opt<T>(
 }
 
 /// [`opt`] for a value already read (`key` names it in the error).
-fn opt_of<T>(
+pub fn opt_of<T>(
     v: &JsValue,
     key: &str,
     convert: fn(&JsValue) -> Option<T>,
