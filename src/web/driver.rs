@@ -4,6 +4,7 @@ use super::js::{self, error_value, get, out, state_value, Out};
 use super::lock::CommitLock;
 use super::privacy::{Answer, Prompts};
 use super::task::{promise as future_to_promise, spawn as spawn_local};
+use super::waiters::Waiters;
 use super::wx::{self, Request, Response, Stored};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
@@ -19,8 +20,6 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::future::poll_fn;
-use core::task::{Poll, Waker};
 use js_sys::{Function, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
 
@@ -137,28 +136,18 @@ struct Running {
 #[derive(Default)]
 struct Outcome {
     result: RefCell<Option<Res<()>>>,
-    waiting: RefCell<Vec<Waker>>,
+    waiting: Waiters,
 }
 
 impl Outcome {
     /// Waits for the flight to settle; its result.
     async fn wait(&self) -> Res<()> {
-        poll_fn(|cx| match self.result.borrow().clone() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                self.waiting.borrow_mut().push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
+        self.waiting.until(|| self.result.borrow().clone()).await
     }
 
     fn settle(&self, result: Res<()>) {
         *self.result.borrow_mut() = Some(result);
-        let waiting = core::mem::take(&mut *self.waiting.borrow_mut());
-        for waker in waiting {
-            waker.wake();
-        }
+        self.waiting.wake_all();
     }
 }
 

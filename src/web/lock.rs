@@ -4,17 +4,15 @@
 //! their record and change the state in a different order, leaving the stored record
 //! and the state apart. Plain Rust: a ticket per waiter, served in order.
 
-use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
-use core::future::poll_fn;
-use core::task::{Poll, Waker};
+use super::waiters::Waiters;
+use core::cell::Cell;
 
 /// A FIFO lock: holders get it in the order they asked.
 #[derive(Default)]
 pub struct CommitLock {
     next_ticket: Cell<u32>,
     serving: Cell<u32>,
-    waiting: RefCell<Vec<Waker>>,
+    waiting: Waiters,
 }
 
 /// Holding this is holding the lock; dropping it lets the next waiter in.
@@ -27,14 +25,9 @@ impl CommitLock {
     pub async fn acquire(&self) -> Guard<'_> {
         let ticket = self.next_ticket.get();
         self.next_ticket.set(ticket.wrapping_add(1));
-        poll_fn(|cx| {
-            if self.serving.get() == ticket {
-                return Poll::Ready(());
-            }
-            self.waiting.borrow_mut().push(cx.waker().clone());
-            Poll::Pending
-        })
-        .await;
+        self.waiting
+            .until(|| (self.serving.get() == ticket).then_some(()))
+            .await;
         Guard { lock: self }
     }
 }
@@ -44,9 +37,6 @@ impl Drop for Guard<'_> {
         let lock = self.lock;
         lock.serving.set(lock.serving.get().wrapping_add(1));
         // Every waiter looks again; the one whose ticket is served goes on.
-        let waiting = core::mem::take(&mut *lock.waiting.borrow_mut());
-        for waker in waiting {
-            waker.wake();
-        }
+        lock.waiting.wake_all();
     }
 }

@@ -10,6 +10,7 @@ pub mod lock;
 pub mod page_static;
 pub mod privacy;
 pub mod task;
+pub mod waiters;
 pub mod wx;
 
 pub use driver::Auth;
