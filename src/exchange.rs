@@ -1,9 +1,10 @@
 //! The login exchange with the app's backend: `POST loginUrl {"code"}` → `{"token","expiresIn"}`.
 
+use crate::doc::Doc;
 use crate::error::{AuthError, ErrorCode};
 use crate::json::{Json, Writer};
 use crate::session::Session;
-use crate::text::{concat, push_u64};
+use crate::text::{concat, push_i64, push_u64};
 use alloc::string::String;
 
 /// Longest login code accepted from `wx.login` (real codes are 32 characters).
@@ -21,12 +22,12 @@ pub fn login_body(code: &str) -> Result<String, AuthError> {
 }
 
 /// Whether a body carries code2Session's "system busy" code, -1, as `code` or `errcode`.
-fn says_busy(doc: Option<&Json>) -> bool {
+fn says_busy<D: Doc>(doc: Option<&D>) -> bool {
     let Some(doc) = doc else {
         return false;
     };
     ["code", "errcode"].iter().any(|key| match doc.member(key) {
-        Ok(Some(v)) => v.as_i64() == Some(-1) || v.as_str() == Some("-1"),
+        Ok(Some(v)) => v.signed() == Some(-1) || v.string().as_deref() == Some("-1"),
         _ => false,
     })
 }
@@ -43,19 +44,28 @@ const BUSY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 /// 408/429/500/502/503/504 and for any answer whose body carries code2Session's busy
 /// code `-1` (`{"code": -1}` or `{"errcode": -1}`); every other failure is not.
 pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
+    parse_reply_with::<Json>(status, body, sent_at)
+}
+
+/// [`parse_reply`] with the JSON parser `D`.
+pub fn parse_reply_with<D: Doc>(
+    status: u16,
+    body: &str,
+    sent_at: u64,
+) -> Result<Session, AuthError> {
     // Parsed once: the success path, the error message and the busy check all read it.
-    let doc = Json::parse(body);
+    let doc = D::parse(body);
     parse(status, doc.as_ref(), sent_at)
         .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref())))
 }
 
-fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthError> {
+fn parse<D: Doc>(status: u16, doc: Option<&D>, sent_at: u64) -> Result<Session, AuthError> {
     match status {
         200 => {
             let member = |key| doc.and_then(|d| d.member(key).ok().flatten());
             let (Some(token), Some(expires_in)) = (
-                member("token").and_then(Json::as_str),
-                member("expiresIn").filter(|v| matches!(v, Json::Number(_))),
+                member("token").and_then(|v| v.string()),
+                member("expiresIn").filter(D::is_number),
             ) else {
                 return Err(AuthError::new(
                     ErrorCode::Server,
@@ -63,14 +73,14 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
                 )
                 .with_status(status));
             };
-            let Some(secs) = expires_in.as_whole().filter(|&s| s >= 1) else {
+            let Some(secs) = expires_in.whole().filter(|&s| s >= 1) else {
                 return Err(AuthError::new(
                     ErrorCode::Server,
                     "the login response has no whole positive expiresIn",
                 )
                 .with_status(status));
             };
-            Session::issue(token, secs, sent_at).map_err(|e| {
+            Session::issue(&token, secs, sent_at).map_err(|e| {
                 AuthError::new(
                     ErrorCode::Server,
                     concat(&["the login response is unusable: ", &e.message]),
@@ -107,11 +117,16 @@ fn parse(status: u16, doc: Option<&Json>, sent_at: u64) -> Result<Session, AuthE
 /// `LOGIN_FAILED` (the fresh code was refused, or belongs to someone else); anything
 /// else is `SERVER`, transient for the same statuses and busy bodies as a login.
 pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
-    let doc = Json::parse(body);
+    check_unbind_reply_with::<Json>(status, body)
+}
+
+/// [`check_unbind_reply`] with the JSON parser `D`.
+pub fn check_unbind_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), AuthError> {
+    let doc = D::parse(body);
     let confirmed = doc
         .as_ref()
         .and_then(|d| d.member("ok").ok().flatten())
-        .is_some_and(|ok| *ok == Json::Bool(true));
+        .is_some_and(|ok| ok.is_true());
     if (200..300).contains(&status) && confirmed {
         return Ok(());
     }
@@ -134,20 +149,27 @@ pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
 }
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
-fn describe(status: u16, doc: Option<&Json>) -> String {
+fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
     let mut out = String::from("HTTP ");
     push_u64(&mut out, u64::from(status));
     let Some(doc) = doc else {
         return out;
     };
-    match doc.member("code") {
-        Ok(Some(Json::String(code) | Json::Number(code))) if !code.is_empty() => {
+    if let Ok(Some(code)) = doc.member("code") {
+        if let Some(code) = code.string().filter(|c| !c.is_empty()) {
             out.push_str(", ");
-            out.push_str(code);
+            out.push_str(&code);
+        } else if let Some(n) = code.signed() {
+            out.push_str(", ");
+            push_i64(&mut out, n);
         }
-        _ => {}
     }
-    if let Ok(Some(Json::String(m))) = doc.member("message") {
+    if let Some(m) = doc
+        .member("message")
+        .ok()
+        .flatten()
+        .and_then(|m| m.string())
+    {
         if !m.is_empty() {
             out.push_str(": ");
             out.extend(m.chars().take(200));
@@ -186,6 +208,24 @@ mod tests {
         assert_eq!((e.code, e.transient), (ErrorCode::Server, true));
         let e = check_unbind_reply(302, "").unwrap_err();
         assert_eq!((e.code, e.transient), (ErrorCode::Server, false));
+    }
+
+    #[test]
+    fn the_backends_own_code_and_message_are_quoted() {
+        let message = |body| parse_reply(403, body, 0).unwrap_err().into_message();
+        assert!(message(r#"{"code":40029,"message":"invalid code"}"#)
+            .ends_with("(HTTP 403, 40029: invalid code)"));
+        assert!(message(r#"{"code":-1}"#).ends_with("(HTTP 403, -1)"));
+        assert!(message(r#"{"code":"E1"}"#).ends_with("(HTTP 403, E1)"));
+        // Not a whole number, empty, or not a string: only the status.
+        for body in [
+            r#"{"code":4.5}"#,
+            r#"{"code":""}"#,
+            r#"{"code":true}"#,
+            "[]",
+        ] {
+            assert!(message(body).ends_with("(HTTP 403)"), "{body}");
+        }
     }
 
     #[test]

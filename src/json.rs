@@ -1,6 +1,10 @@
 //! A small JSON reader and writer for the two documents the SDK handles: its stored
 //! record and the backend's login reply (RFC 8259).
 //!
+//! The shipped wasm uses the writer only: there the host's `JSON.parse` reads
+//! (`web::doc`, and [`crate::doc`] for where the two readers differ). The reader serves
+//! the native tests, the fuzzers and any native user of the core.
+//!
 //! It replaces serde_json, whose generic machinery, float parsing tables and maps made
 //! up a large share of the shipped wasm. Numbers are kept as their text and read only
 //! as whole numbers, without floating point. Nesting is limited (a deep document is an
@@ -95,6 +99,44 @@ impl Json {
             return None;
         };
         whole(text)
+    }
+}
+
+impl crate::doc::Doc for Json {
+    fn parse(text: &str) -> Option<Json> {
+        Json::parse(text)
+    }
+
+    fn member(&self, key: &str) -> Result<Option<Json>, ()> {
+        Json::member(self, key).map(|v| v.cloned())
+    }
+
+    fn string(&self) -> Option<String> {
+        self.as_str().map(String::from)
+    }
+
+    fn is_number(&self) -> bool {
+        matches!(self, Json::Number(_))
+    }
+
+    fn is_null(&self) -> bool {
+        *self == Json::Null
+    }
+
+    fn is_true(&self) -> bool {
+        *self == Json::Bool(true)
+    }
+
+    fn integer(&self) -> Option<u64> {
+        self.as_u64()
+    }
+
+    fn signed(&self) -> Option<i64> {
+        self.as_i64()
+    }
+
+    fn whole(&self) -> Option<u64> {
+        self.as_whole()
     }
 }
 

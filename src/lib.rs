@@ -29,6 +29,7 @@
 
 extern crate alloc;
 
+pub mod doc;
 pub mod error;
 pub mod exchange;
 pub mod json;

@@ -142,11 +142,12 @@ impl Machine {
         Machine::with_state(config, AuthState::Anonymous)
     }
 
-    /// A machine in the state a stored record was written from, and how it was read.
+    /// A machine in the state a stored record was written from (as [`record::decode`]
+    /// read it), and how it was read.
     ///
     /// No record, a corrupt or foreign one, or one from a newer SDK all start `Anonymous`.
-    pub fn restore(config: Config, stored: Option<&str>) -> (Machine, Restored) {
-        let (state, how) = match stored.map(record::decode) {
+    pub fn restore(config: Config, stored: Option<Decoded>) -> (Machine, Restored) {
+        let (state, how) = match stored {
             None => (AuthState::Anonymous, Restored::Nothing),
             Some(Decoded::State(state)) => (state, Restored::Current),
             Some(Decoded::Old(state)) => (state, Restored::Migrated),
@@ -668,11 +669,11 @@ mod tests {
     fn restore_reads_the_record_and_ignores_junk() {
         let m = logged_in(Config::default());
         let text = record::encode(m.state()).unwrap();
-        let (r, how) = Machine::restore(Config::default(), Some(&text));
+        let (r, how) = Machine::restore(Config::default(), Some(record::decode(&text)));
         assert_eq!(r.state(), m.state());
         assert_eq!(how, Restored::Current);
         for junk in ["", "{", r#"{"v":9}"#, "[1,2]"] {
-            let (r, how) = Machine::restore(Config::default(), Some(junk));
+            let (r, how) = Machine::restore(Config::default(), Some(record::decode(junk)));
             assert_eq!(r.state(), &AuthState::Anonymous);
             assert_eq!(how, Restored::Ignored);
         }

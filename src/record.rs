@@ -7,6 +7,7 @@
 //! agreement lives with WeChat and is asked for at start. Token and expiry live in
 //! the one record, so they are written together or not at all.
 
+use crate::doc::Doc;
 use crate::json::{Json, Writer};
 use crate::profile::Profile;
 use crate::session::Session;
@@ -59,12 +60,17 @@ pub fn encode(state: &AuthState) -> Option<String> {
     Some(w.finish())
 }
 
-/// The state a stored text was written from.
+/// The state a stored text was written from, read with [`crate::json`].
 pub fn decode(text: &str) -> Decoded {
-    let Some(doc) = Json::parse(text) else {
+    decode_with::<Json>(text)
+}
+
+/// The state a stored text was written from, read with the parser `D`.
+pub fn decode_with<D: Doc>(text: &str) -> Decoded {
+    let Some(doc) = D::parse(text) else {
         return Decoded::Corrupt;
     };
-    let Some(v) = doc.member("v").ok().flatten().and_then(Json::as_u64) else {
+    let Some(v) = doc.member("v").ok().flatten().and_then(|v| v.integer()) else {
         return Decoded::Corrupt;
     };
     if v > RECORD_VERSION {
@@ -80,32 +86,38 @@ pub fn decode(text: &str) -> Decoded {
     }
 }
 
+/// An optional member: `Some(None)` when absent or null, `None` when `doc` is not an
+/// object or gives the key twice.
+fn present<D: Doc>(doc: &D, key: &str) -> Option<Option<D>> {
+    Some(doc.member(key).ok()?.filter(|value| !value.is_null()))
+}
+
 /// An optional member read with `read`: `Some(None)` when absent or null, `None` when
 /// it is there but of the wrong type, or given twice.
-fn optional<'a, T>(doc: &'a Json, key: &str, read: fn(&'a Json) -> Option<T>) -> Option<Option<T>> {
-    match doc.member(key).ok()? {
-        None | Some(Json::Null) => Some(None),
-        Some(value) => read(value).map(Some),
+fn optional<D: Doc, T>(doc: &D, key: &str, read: fn(&D) -> Option<T>) -> Option<Option<T>> {
+    match present(doc, key)? {
+        None => Some(None),
+        Some(value) => read(&value).map(Some),
     }
 }
 
-fn state_of(doc: &Json, v: u64) -> Option<AuthState> {
-    let kind = StateKind::parse(optional(doc, "state", Json::as_str)??)?;
-    let token = optional(doc, "token", Json::as_str)?;
-    let issued_at = optional(doc, "issuedAt", Json::as_u64)?;
-    let expires_at = optional(doc, "expiresAt", Json::as_u64)?;
-    let reason_name = optional(doc, "reason", Json::as_str)?;
-    let profile = match optional(doc, "profile", Some)? {
+fn state_of<D: Doc>(doc: &D, v: u64) -> Option<AuthState> {
+    let kind = StateKind::parse(&optional(doc, "state", D::string)??)?;
+    let token = optional(doc, "token", D::string)?;
+    let issued_at = optional(doc, "issuedAt", D::integer)?;
+    let expires_at = optional(doc, "expiresAt", D::integer)?;
+    let reason_name = optional(doc, "reason", D::string)?;
+    let profile = match present(doc, "profile")? {
         None => None,
         Some(p) => {
-            let nick = optional(p, "nickName", Json::as_str)??;
-            let avatar = optional(p, "avatarUrl", Json::as_str)??;
-            Some(Profile::new(nick, avatar).ok()?)
+            let nick = optional(&p, "nickName", D::string)??;
+            let avatar = optional(&p, "avatarUrl", D::string)??;
+            Some(Profile::new(&nick, &avatar).ok()?)
         }
     };
     let has_session = token.is_some() || issued_at.is_some() || expires_at.is_some();
     // v1 had no reason: its logged-out records were all the user's own logout.
-    let reason = match (v, reason_name) {
+    let reason = match (v, reason_name.as_deref()) {
         (1, None) => LogoutReason::User,
         (1, Some(_)) => return None,
         (_, Some(name)) => LogoutReason::parse(name)?,
@@ -119,7 +131,7 @@ fn state_of(doc: &Json, v: u64) -> Option<AuthState> {
     }
     match kind {
         StateKind::LoggedIn => {
-            let session = Session::restore(token?, issued_at?, expires_at?).ok()?;
+            let session = Session::restore(&token?, issued_at?, expires_at?).ok()?;
             Some(AuthState::LoggedIn { session, profile })
         }
         _ if has_session => None,

@@ -33,6 +33,14 @@ pub fn push_u64(out: &mut String, n: u64) {
     }
 }
 
+/// Appends `n` in decimal, with a `-` when negative.
+pub fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
 /// `n` in decimal.
 pub fn u64_string(n: u64) -> String {
     let mut out = String::new();

@@ -289,7 +289,8 @@ impl World {
             Action::Advance(ms) => self.now += ms,
             Action::Restart => {
                 let text = record::encode(self.m.state());
-                let (restored, how) = Machine::restore(self.config, text.as_deref());
+                let (restored, how) =
+                    Machine::restore(self.config, text.as_deref().map(record::decode));
                 assert!(matches!(how, Restored::Current | Restored::Nothing));
                 let expected = match self.m.state() {
                     AuthState::PrivacyAgreed => AuthState::Anonymous, // asked of WeChat again at start

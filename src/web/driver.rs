@@ -1,5 +1,6 @@
 //! The exported `Auth`: runs the [`Machine`] against wx and hands JS the results.
 
+use super::doc::HostDoc;
 use super::js::{self, error_value, get, out, state_value, Out};
 use super::lock::CommitLock;
 use super::privacy::{Answer, Prompts};
@@ -342,7 +343,7 @@ impl Auth {
         // A record that is foreign or corrupt starts the SDK cleanly; a read that fails
         // (and finds nothing in any mode) is an error, so no stored session is lost.
         let (stored, in_preferred_mode) = read_record(&options.storage_key, plan).await?;
-        let (machine, restored) = Machine::restore(config, stored.as_deref());
+        let (machine, restored) = Machine::restore(config, stored);
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
             options,
@@ -380,25 +381,25 @@ impl Auth {
     }
 }
 
-/// The stored text, trying each storage mode of the plan, preferred first; and whether
+/// The stored record, trying each storage mode of the plan, preferred first; and whether
 /// it came from the preferred mode. A key that is not there at all ends the search;
 /// text that is no record in one mode does not stop the other from being tried; with no record anywhere, the first junk found is
 /// returned (so it is reported and left alone) or nothing. When nothing at all was
 /// found and a read failed (other than "not found"), the session may still be there:
 /// that is a transient `STORAGE` error, not a clean start.
-async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<String>, bool)> {
+async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<Decoded>, bool)> {
     let mut junk = None;
     let mut failed = None;
     for (i, &encrypt) in plan.read_modes().iter().enumerate() {
         match wx::get_storage(key, encrypt).await {
-            Ok(Stored::Text(text)) if record::decode(&text) != Decoded::Corrupt => {
-                return Ok((Some(text), i == 0));
-            }
-            Ok(Stored::Text(text)) => {
-                junk.get_or_insert(text);
-            }
+            Ok(Stored::Text(text)) => match record::decode_with::<HostDoc>(&text) {
+                Decoded::Corrupt => {
+                    junk.get_or_insert(Decoded::Corrupt);
+                }
+                decoded => return Ok((Some(decoded), i == 0)),
+            },
             Ok(Stored::Foreign) => {
-                junk.get_or_insert(String::new());
+                junk.get_or_insert(Decoded::Corrupt);
             }
             // Storage holds one value per key whatever its `encrypt` flag (a write in
             // either mode replaces it), so a key missing in one mode is missing in all:
@@ -678,7 +679,8 @@ impl Inner {
         let reply = self
             .post_code(&self.options.login_url, &code, out())
             .await?;
-        let session = exchange::parse_reply(reply.status, &body_text(&reply.data), sent_at)?;
+        let session =
+            exchange::parse_reply_with::<HostDoc>(reply.status, &body_text(&reply.data), sent_at)?;
         self.commit(Transition::LoggedIn(session), Some(flight))
             .await
     }
@@ -760,7 +762,7 @@ impl Inner {
             .map_err(|f| AuthError::from_wx(ErrorCode::LoginFailed, f))?;
         let header = bearer_header(&JsValue::UNDEFINED, &token);
         let reply = self.post_code(&url, &code, header).await?;
-        exchange::check_unbind_reply(reply.status, &body_text(&reply.data))?;
+        exchange::check_unbind_reply_with::<HostDoc>(reply.status, &body_text(&reply.data))?;
         self.machine.borrow_mut().begin_unbound();
         *self.running.borrow_mut() = None;
         self.commit(Transition::Unbound, None).await?;

@@ -173,6 +173,11 @@ pub fn as_u64(value: &JsValue) -> Option<u64> {
         // A numeric string: digits only (no float parsing linked in for this).
         return crate::text::parse_u64(value.as_string()?.trim());
     };
+    whole_number(n)
+}
+
+/// `n` as `u64` when it is a whole number from 0 to 2^53 − 1 (beyond, numbers are not exact).
+pub fn whole_number(n: f64) -> Option<u64> {
     if !(0.0..=9.007_199_254_740_991e15).contains(&n) {
         return None; // also NaN
     }

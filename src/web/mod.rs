@@ -4,6 +4,7 @@
 //! JS and the core and performs the I/O the core asks for.
 
 pub mod callback;
+pub mod doc;
 pub mod driver;
 pub mod js;
 pub mod lock;
