@@ -71,11 +71,11 @@ function crateOf(name) {
   if (/wasm_bindgen_futures/.test(name)) return 'wasm-bindgen-futures';
   if (/js_sys/.test(name)) return 'js-sys';
   if (/core::fmt|core\[[0-9a-f]+\]::fmt/.test(name)) return 'core::fmt (formatting)';
-  if (/dlmalloc|__rust_(alloc|dealloc|realloc)|__rdl_|alloc::alloc|__rustc.*__rust/.test(name)) return 'alloc + dlmalloc (allocator)';
+  if (/lol_alloc|__rust_(alloc|dealloc|realloc)|__rdl_|alloc::alloc|__rustc.*__rust/.test(name)) return 'allocator (lol_alloc, __rust_alloc)';
   if (/^<?(alloc|&?alloc)(\[|::)|^<alloc/.test(name)) return 'alloc (Vec, String, BTreeMap…)';
   if (/^<?&?(core)(\[|::)|^memcmp|^memcpy|^memset|^memmove|^__multi3|^__/.test(name)) return 'core + compiler builtins (other)';
   if (/wx_auth::web::/.test(name)) return 'ours: src/web (wx bindings, driver)';
-  if (/wx_auth::/.test(name)) return 'ours: core (machine, json, record, …)';
+  if (/wx_auth::/.test(name)) return 'ours: core (machine, record, exchange, …)';
   if (/^code\[/.test(name)) return 'unnamed code (closure shims)';
   return 'other';
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What each optional call of `Auth` costs in the shipped wasm (brotli bytes): the SDK is
+# built once as it is and once per row with those exported methods removed (their
+# private code goes with them: LTO drops what nothing calls). For deciding what a
+# smaller build would give up; not part of `make bench` (one build per row, minutes).
+# Usage: bench/feature-cost.sh   (from a checkout with `make dist` working)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tree=$(mktemp -d)
+trap 'git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true' EXIT
+git worktree add -q --detach "$tree" HEAD
+ln -s "$root/tools/node_modules" "$tree/tools/node_modules"
+cd "$tree"
+
+# Removes `pub fn <name>(` and the doc comment and attributes above it from the driver.
+remove() {
+  node -e '
+    const fs = require("fs"), f = "src/web/driver.rs";
+    let s = fs.readFileSync(f, "utf8");
+    for (const name of process.argv.slice(1)) {
+      const at = s.indexOf("    pub fn " + name + "(");
+      if (at < 0) throw new Error("no method " + name);
+      const start = s.lastIndexOf("\n\n", at) + 1;
+      const end = s.indexOf("\n    }\n", at) + "\n    }\n".length;
+      s = s.slice(0, start) + s.slice(end);
+    }
+    fs.writeFileSync(f, s);
+  ' "$@"
+}
+
+size() {
+  git checkout -q src/web/driver.rs
+  [ $# -eq 0 ] || remove "$@"
+  # Unused-code warnings are expected here; the log is shown only when the build fails.
+  tools/build-dist.sh >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
+  stat -c %s dist/wx_auth.wasm.br
+}
+
+base=$(size)
+printf '| without | wasm brotli (B) | saved (B) |\n| --- | ---: | ---: |\n| (nothing: as shipped) | %s | 0 |\n' "$base"
+row() {
+  local label=$1; shift
+  local n; n=$(size "$@")
+  printf '| %s | %s | %s |\n' "$label" "$n" "$((base - n))"
+}
+row 'getSetting + openSetting' get_setting open_setting
+row 'unbind' unbind
+row 'getUserProfile (base libraries before 2.27.1)' get_user_profile
+row 'reset' reset
+row 'openPrivacyContract' open_privacy_contract
+row 'all of the above' get_setting open_setting unbind get_user_profile reset open_privacy_contract
