@@ -1,15 +1,17 @@
 //! What the record and the login exchange read from a parsed JSON document, whichever
 //! parser made it.
 //!
-//! Natively (the tests, the fuzzers, the server's tooling) documents come from
-//! [`crate::json`]. The shipped wasm asks the host's `JSON.parse` instead, so it carries
-//! no parser of its own (`web::doc`). The two agree on every record this SDK writes and
-//! every well-formed reply; they differ only at edges that a backend has to go out of its
-//! way to reach, and where either answer is safe:
+//! Natively (the tests, the fuzzers) documents come from [`crate::json`]. The shipped
+//! wasm asks the host's `JSON.parse` instead, so it carries no parser of its own
+//! (`web::doc`). The two agree on every record this SDK writes and every well-formed
+//! reply; they differ only at edges that a backend has to go out of its way to reach,
+//! and where either answer is safe:
 //! - a key given twice: `crate::json` calls the document ambiguous (not a record, not a
 //!   usable reply); the host keeps the last one;
 //! - integers past 2^53: the host rounds them (no time, expiry or version gets near);
-//! - `7200.0` where an integer is expected: the host cannot tell it from `7200`.
+//! - `7200.0` where an integer is expected: the host cannot tell it from `7200`;
+//! - a lone surrogate (`"\ud800"`): `crate::json` rejects the whole document, the host
+//!   only the string that holds it (it reads as not a string).
 
 use alloc::string::String;
 

@@ -107,6 +107,24 @@ fn where_the_parsers_differ_the_host_reads_as_documented() {
             reason: LogoutReason::Expired
         })
     );
+    // A lone surrogate: crate::json rejects the document; the host rejects the string,
+    // so a record is corrupt either way, and a genuine U+FFFD is kept.
+    let lone = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ud800","avatarUrl":"https://a"}}"#;
+    assert_eq!(record::decode(lone), Decoded::Corrupt);
+    assert_eq!(host(lone), Decoded::Corrupt);
+    let replacement = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ufffd","avatarUrl":"https://a"}}"#;
+    assert_eq!(host(replacement), record::decode(replacement));
+    assert!(matches!(host(replacement), Decoded::State(_)));
+    // In a member the SDK does not read, it spoils the document only for crate::json.
+    let aside = r#"{"v":2,"state":"logged-out","reason":"user","note":"\udc00"}"#;
+    assert_eq!(record::decode(aside), Decoded::Corrupt);
+    assert_eq!(
+        host(aside),
+        Decoded::State(AuthState::LoggedOut {
+            profile: None,
+            reason: LogoutReason::User
+        })
+    );
     // 2.0 where an integer is expected: not an integer literal, but the same number.
     let point = r#"{"v":2.0,"state":"logged-out","reason":"user"}"#;
     assert_eq!(record::decode(point), Decoded::Corrupt);
@@ -121,7 +139,7 @@ fn where_the_parsers_differ_the_host_reads_as_documented() {
 
 #[wasm_bindgen_test]
 fn login_replies_mean_the_same() {
-    let replies: [(u16, &str); 16] = [
+    let replies: [(u16, &str); 17] = [
         (200, r#"{"token":"abc","expiresIn":7200}"#),
         (200, r#"{"token":"abc","expiresIn":7.2e3}"#),
         (200, r#"{"token":"abc","expiresIn":"7200"}"#),
@@ -130,6 +148,7 @@ fn login_replies_mean_the_same() {
         (200, r#"{"token":"abc","expiresIn":1e30}"#),
         (200, r#"{"token":"","expiresIn":7200}"#),
         (200, r#"{"token":7,"expiresIn":7200}"#),
+        (200, r#"{"token":"a\ud800","expiresIn":7200}"#),
         (200, "<html>portal</html>"),
         (200, "[]"),
         (400, r#"{"code":"INVALID_CODE","message":"code been used"}"#),

@@ -28,7 +28,15 @@ impl Doc for HostDoc {
     }
 
     fn string(&self) -> Option<String> {
-        self.0.as_string()
+        let text = self.0.as_string()?;
+        // The copy into wasm turns a lone surrogate into U+FFFD. A string that held one
+        // is no text Rust can hold: it reads as not a string, not as a changed one.
+        // (Compared whole: cheaper in the wasm than looking for U+FFFD first, and these
+        // are a few short strings per launch.)
+        if JsValue::from_str(&text) != self.0 {
+            return None;
+        }
+        Some(text)
     }
 
     fn is_number(&self) -> bool {
