@@ -95,46 +95,42 @@ fn junk_old_and_future_records_read_the_same() {
     }
 }
 
+/// A record `crate::json` rejects and the host reads as a logged-out state with `reason`.
+fn only_the_host_reads(text: &str, reason: LogoutReason) {
+    assert_eq!(record::decode(text), Decoded::Corrupt, "{text}");
+    let state = AuthState::LoggedOut {
+        profile: None,
+        reason,
+    };
+    assert_eq!(host(text), Decoded::State(state), "{text}");
+}
+
 #[wasm_bindgen_test]
 fn where_the_parsers_differ_the_host_reads_as_documented() {
     // A key given twice: ambiguous for wx_auth::json, the last one for the host.
-    let twice = r#"{"v":2,"state":"logged-out","reason":"user","reason":"expired"}"#;
-    assert_eq!(record::decode(twice), Decoded::Corrupt);
-    assert_eq!(
-        host(twice),
-        Decoded::State(AuthState::LoggedOut {
-            profile: None,
-            reason: LogoutReason::Expired
-        })
+    only_the_host_reads(
+        r#"{"v":2,"state":"logged-out","reason":"user","reason":"expired"}"#,
+        LogoutReason::Expired,
     );
-    // A lone surrogate: crate::json rejects the document; the host rejects the string,
-    // so a record is corrupt either way, and a genuine U+FFFD is kept.
+    // 2.0 where an integer is expected: not an integer literal, but the same number.
+    only_the_host_reads(
+        r#"{"v":2.0,"state":"logged-out","reason":"user"}"#,
+        LogoutReason::User,
+    );
+    // A lone surrogate in a member the SDK does not read spoils the document only for
+    // crate::json.
+    only_the_host_reads(
+        r#"{"v":2,"state":"logged-out","reason":"user","note":"\udc00"}"#,
+        LogoutReason::User,
+    );
+    // In a member it reads: crate::json rejects the document, the host the string, so
+    // the record is corrupt either way; a genuine U+FFFD is kept.
     let lone = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ud800","avatarUrl":"https://a"}}"#;
     assert_eq!(record::decode(lone), Decoded::Corrupt);
     assert_eq!(host(lone), Decoded::Corrupt);
     let replacement = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ufffd","avatarUrl":"https://a"}}"#;
     assert_eq!(host(replacement), record::decode(replacement));
     assert!(matches!(host(replacement), Decoded::State(_)));
-    // In a member the SDK does not read, it spoils the document only for crate::json.
-    let aside = r#"{"v":2,"state":"logged-out","reason":"user","note":"\udc00"}"#;
-    assert_eq!(record::decode(aside), Decoded::Corrupt);
-    assert_eq!(
-        host(aside),
-        Decoded::State(AuthState::LoggedOut {
-            profile: None,
-            reason: LogoutReason::User
-        })
-    );
-    // 2.0 where an integer is expected: not an integer literal, but the same number.
-    let point = r#"{"v":2.0,"state":"logged-out","reason":"user"}"#;
-    assert_eq!(record::decode(point), Decoded::Corrupt);
-    assert_eq!(
-        host(point),
-        Decoded::State(AuthState::LoggedOut {
-            profile: None,
-            reason: LogoutReason::User
-        })
-    );
 }
 
 #[wasm_bindgen_test]
