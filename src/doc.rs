@@ -8,7 +8,8 @@
 //! and where either answer is safe:
 //! - a key given twice: `crate::json` calls the document ambiguous (not a record, not a
 //!   usable reply); the host keeps the last one;
-//! - integers past 2^53: the host rounds them (no time, expiry or version gets near);
+//! - integers past 2^53 − 1: the host cannot hold them exactly, so they read as no
+//!   integer (no time, expiry or version gets near);
 //! - `7200.0` where an integer is expected: the host cannot tell it from `7200`;
 //! - a lone surrogate (`"\ud800"`): `crate::json` rejects the whole document, the host
 //!   only the string that holds it (it reads as not a string).

@@ -382,25 +382,23 @@ impl Auth {
 }
 
 /// The stored record, trying each storage mode of the plan, preferred first; and whether
-/// it came from the preferred mode. A key that is not there at all ends the search;
-/// text that is no record in one mode does not stop the other from being tried; with no record anywhere, the first junk found is
-/// returned (so it is reported and left alone) or nothing. When nothing at all was
+/// it came from the preferred mode.
+///
+/// A key that is not there at all ends the search. Text that is no record in one mode
+/// does not stop the other from being tried; with no record anywhere, junk reads as
+/// `Corrupt` (reported and left alone), and nothing as `None`. When nothing at all was
 /// found and a read failed (other than "not found"), the session may still be there:
 /// that is a transient `STORAGE` error, not a clean start.
 async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<Decoded>, bool)> {
-    let mut junk = None;
+    let mut junk = false;
     let mut failed = None;
     for (i, &encrypt) in plan.read_modes().iter().enumerate() {
         match wx::get_storage(key, encrypt).await {
             Ok(Stored::Text(text)) => match record::decode_with::<HostDoc>(&text) {
-                Decoded::Corrupt => {
-                    junk.get_or_insert(Decoded::Corrupt);
-                }
+                Decoded::Corrupt => junk = true,
                 decoded => return Ok((Some(decoded), i == 0)),
             },
-            Ok(Stored::Foreign) => {
-                junk.get_or_insert(Decoded::Corrupt);
-            }
+            Ok(Stored::Foreign) => junk = true,
             // Storage holds one value per key whatever its `encrypt` flag (a write in
             // either mode replaces it), so a key missing in one mode is missing in all:
             // no second read for the many launches that have no record yet.
@@ -411,8 +409,8 @@ async fn read_record(key: &str, plan: StoragePlan) -> Res<(Option<Decoded>, bool
         }
     }
     match (junk, failed) {
-        (None, Some(f)) => Err(AuthError::from_wx(ErrorCode::Storage, f).with_transient(true)),
-        (junk, _) => Ok((junk, true)),
+        (false, Some(f)) => Err(AuthError::from_wx(ErrorCode::Storage, f).with_transient(true)),
+        (junk, _) => Ok((junk.then_some(Decoded::Corrupt), true)),
     }
 }
 
