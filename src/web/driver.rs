@@ -248,7 +248,9 @@ impl Auth {
         let call = wx::get_user_profile(&desc);
         let inner = self.inner.clone();
         settle(async move {
-            let profile = call.await.map_err(profile_error)?;
+            let profile = call
+                .await
+                .map_err(|f| tap_call_error(f, ErrorCode::ProfileDenied))?;
             inner
                 .commit(Transition::ProfileFromWx(profile), None)
                 .await?;
@@ -307,7 +309,9 @@ impl Auth {
     #[wasm_bindgen(js_name = getSetting)]
     pub fn get_setting(&self) -> Promise {
         settle(async move {
-            let scopes = wx::get_setting().await.map_err(setting_error)?;
+            let scopes = wx::get_setting()
+                .await
+                .map_err(|f| tap_call_error(f, ErrorCode::WxFailed))?;
             Ok(js::scopes_value(&scopes))
         })
     }
@@ -318,7 +322,9 @@ impl Auth {
     pub fn open_setting(&self) -> Promise {
         let call = wx::open_setting();
         settle(async move {
-            let scopes = call.await.map_err(setting_error)?;
+            let scopes = call
+                .await
+                .map_err(|f| tap_call_error(f, ErrorCode::WxFailed))?;
             Ok(js::scopes_value(&scopes))
         })
     }
@@ -898,22 +904,14 @@ fn response_value(response: &Response) -> JsValue {
     out.into()
 }
 
-/// The SDK error for a failed `getSetting` / `openSetting`.
-fn setting_error(failure: WxFailure) -> AuthError {
+/// The SDK error for a failed `getSetting`, `openSetting` or `getUserProfile`: a
+/// missing tap and a missing privacy agreement have their own codes; any other failure
+/// is `otherwise`.
+fn tap_call_error(failure: WxFailure, otherwise: ErrorCode) -> AuthError {
     let code = match failure.kind() {
         FailureKind::TapRequired => ErrorCode::TapRequired,
         FailureKind::Privacy => ErrorCode::PrivacyDenied,
-        _ => ErrorCode::WxFailed,
-    };
-    AuthError::from_wx(code, failure)
-}
-
-/// The SDK error for a failed `getUserProfile`.
-fn profile_error(failure: WxFailure) -> AuthError {
-    let code = match failure.kind() {
-        FailureKind::Privacy => ErrorCode::PrivacyDenied,
-        FailureKind::TapRequired => ErrorCode::TapRequired,
-        _ => ErrorCode::ProfileDenied,
+        _ => otherwise,
     };
     AuthError::from_wx(code, failure)
 }
