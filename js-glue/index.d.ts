@@ -32,7 +32,8 @@ export type AuthErrorCode =
   | 'SERVER'
   | 'STORAGE'
   | 'NOT_LOGGED_IN'
-  | 'WX_FAILED';
+  | 'WX_FAILED'
+  | 'THROTTLED';
 
 /** What every failed call rejects (or throws) with. */
 export interface AuthError extends Error {
@@ -46,6 +47,8 @@ export interface AuthError extends Error {
   statusCode?: number;
   /** Whether the same call may succeed later (a timeout, a busy backend); false when it cannot (a refusal, a bad argument). */
   transient: boolean;
+  /** THROTTLED only: how long until a renewal is allowed again, in ms. */
+  retryAfterMs?: number;
 }
 
 export interface CreateAuthOptions {
@@ -63,7 +66,13 @@ export interface CreateAuthOptions {
   requireProfile?: boolean;
   /** The timeout of every wx.request the SDK makes, in ms. Default 10000. */
   timeoutMs?: number;
-  /** The least time between two wx.login calls, in ms, so a broken backend cannot cause a login loop. Default 10000. */
+  /**
+   * Automatic renewals (an expired session, a 401, a failed checkSession) that may start back to back, and the window
+   * in ms in which that many come back. Past the budget a call that needs a renewal fails at once with THROTTLED and
+   * `retryAfterMs`. A login() the user asks for never draws on it. Default { max: 5, perMs: 60000 }.
+   */
+  renewals?: { max?: number; perMs?: number };
+  /** @deprecated Accepted and ignored since 0.2.0: `renewals` bounds login loops without delaying any login. */
   minLoginIntervalMs?: number;
   /** Retries of a login or renewal that failed for a passing reason (network, 5xx, code2Session -1), each with a fresh wx.login code. */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };

@@ -33,6 +33,10 @@ pub enum ErrorCode {
     NotLoggedIn,
     /// A wx API failed for a reason no other code covers; `errMsg`/`errno` say which.
     WxFailed,
+    /// The session needed renewing and the renewal budget is spent (a backend that keeps
+    /// refusing tokens); `retryAfterMs` says when a renewal is allowed again. A `login()`
+    /// the user asks for is never throttled.
+    Throttled,
 }
 
 impl ErrorCode {
@@ -50,6 +54,7 @@ impl ErrorCode {
             ErrorCode::Storage => "STORAGE",
             ErrorCode::NotLoggedIn => "NOT_LOGGED_IN",
             ErrorCode::WxFailed => "WX_FAILED",
+            ErrorCode::Throttled => "THROTTLED",
         }
     }
 }
@@ -87,6 +92,9 @@ pub struct ErrorData {
     /// false for definitive failures (a refused code, a bad argument). JS sees it as
     /// `error.transient`.
     pub transient: bool,
+    /// For [`ErrorCode::Throttled`]: how long until the call may succeed, in ms
+    /// (`error.retryAfterMs`).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Deref for AuthError {
@@ -105,6 +113,7 @@ impl AuthError {
             wx: None,
             status: None,
             transient: false,
+            retry_after_ms: None,
         }))
     }
 
@@ -119,6 +128,7 @@ impl AuthError {
             transient: failure.is_transient(),
             wx: Some(failure),
             status: None,
+            retry_after_ms: None,
         }))
     }
 
@@ -142,6 +152,17 @@ impl AuthError {
     /// Shorthand for an [`ErrorCode::InvalidTransition`] error.
     pub fn transition(message: impl Into<String>) -> Self {
         AuthError::new(ErrorCode::InvalidTransition, message)
+    }
+
+    /// A [`ErrorCode::Throttled`] error: no renewal may start for `retry_after_ms`.
+    pub fn throttled(retry_after_ms: u64) -> Self {
+        let mut e = AuthError::new(
+            ErrorCode::Throttled,
+            "the session needs renewing and too many renewals started recently (the backend keeps refusing the session?); try again after retryAfterMs",
+        )
+        .with_transient(true);
+        e.0.retry_after_ms = Some(retry_after_ms);
+        e
     }
 
     /// Shorthand for an [`ErrorCode::InvalidArgument`] error.

@@ -2,11 +2,13 @@
 //! anonymous → privacy-agreed → profile-granted → logged-in → logged-out.
 //!
 //! The crate has a pure core and a thin edge:
-//! - the core ([`machine`], [`state`], [`session`], [`record`], [`exchange`], …) is
-//!   plain Rust with no I/O: time is passed in, wx results are passed in as values,
-//!   and it is tested natively with `cargo test`;
+//! - the core is plain Rust with no I/O: [`engine`] runs every flow (login, renewal,
+//!   logout, unbind, start-up, privacy, profile) as a sans-IO state machine that takes
+//!   inputs with the time and hands out effects; [`machine`] holds the states and which
+//!   transition is allowed when; [`session`], [`record`], [`exchange`] and the rest are
+//!   its parts. A native harness drives it under `cargo test` on a virtual clock;
 //! - the edge (`web`, built only for `wasm32`) binds the wx APIs with wasm-bindgen,
-//!   runs the core against them and exports the `Auth` class the JS shim wraps.
+//!   performs the engine's effects and exports the `Auth` class the JS shim wraps.
 //!
 //! No input can panic: a panic in wasm aborts the module for the whole page, so
 //! non-test code is linted against `unwrap`, `expect`, `panic!` and indexing.
@@ -29,7 +31,10 @@
 
 extern crate alloc;
 
+pub mod budget;
+pub mod config;
 pub mod doc;
+pub mod engine;
 pub mod error;
 pub mod exchange;
 pub mod json;
@@ -49,6 +54,8 @@ pub mod wx_failure;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use config::Config;
+pub use engine::Engine;
 pub use error::{AuthError, ErrorCode};
-pub use machine::{Config, Machine, Transition};
+pub use machine::{Machine, Transition};
 pub use state::{AuthState, StateKind};

@@ -1,46 +1,21 @@
 //! The state machine: which operation is allowed when, and what state it leads to.
 //!
-//! Sans-IO: the machine never calls wx or reads a clock. The driver asks it what to
-//! do (`begin_login`, `request_token`, …), performs the I/O, and reports back with a
-//! [`Transition`]. Writing storage happens between [`Machine::next_state`] (what the
-//! record should say) and [`Machine::apply`] (the state changes), so a failed write
-//! leaves the state as it was.
+//! Sans-IO: the machine never calls wx or reads a clock. The engine (`crate::engine`)
+//! asks it what to do (`begin_login`, `request_token`, …), performs the steps, and
+//! reports back with a [`Transition`]. Writing storage happens between
+//! [`Machine::next_state`] (what the record should say) and [`Machine::apply`] (the state
+//! changes), so a failed write leaves the state as it was.
 
+use crate::config::Config;
 use crate::error::{AuthError, ErrorCode};
 use crate::profile::{Profile, ProfilePatch};
 use crate::record::{self, Decoded};
-use crate::retry::Backoff;
 use crate::session::Session;
 use crate::state::{AuthState, LogoutReason};
 use alloc::string::String;
 
 /// Longest `desc` that `getUserProfile` accepts, in characters (platform.md §3).
 pub const MAX_PROFILE_DESC_CHARS: usize = 30;
-
-/// Default floor between two `wx.login` calls, in ms.
-pub const DEFAULT_MIN_LOGIN_INTERVAL_MS: u64 = 10_000;
-
-/// What the app configured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Config {
-    /// Whether login needs a profile first (profile-granted), not only the privacy agreement.
-    pub require_profile: bool,
-    /// The least time between two `wx.login` calls, so a broken backend cannot spin the
-    /// client into a login loop (WeChat asks for at most about twice the page views a day).
-    pub min_login_interval_ms: u64,
-    /// How a failed login or renewal is retried.
-    pub backoff: Backoff,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            require_profile: false,
-            min_login_interval_ms: DEFAULT_MIN_LOGIN_INTERVAL_MS,
-            backoff: Backoff::default(),
-        }
-    }
-}
 
 /// One login or renewal in progress; stale once a logout has happened since it began.
 ///
@@ -53,6 +28,13 @@ pub struct Flight {
     /// For a renewal of a logged-in session: the reason to log out with if the backend
     /// definitively refuses to renew (expired, or revoked after a 401).
     renews: Option<LogoutReason>,
+}
+
+impl Flight {
+    /// The flight's number, unique among the flights of one launch (until it wraps).
+    pub fn id(self) -> u32 {
+        self.id
+    }
 }
 
 /// How a stored record was read back.
@@ -96,8 +78,11 @@ pub enum LoginStart {
 pub enum TokenUse {
     /// Send with this bearer token.
     Send(String),
-    /// The session needs renewing first (expired, or refused with this token).
-    Renew(LoginStart),
+    /// The session needs renewing first: it expired (or WeChat lost its `session_key`), or
+    /// the backend refused this token. The reason is what the session ends with if the
+    /// backend refuses the renewal for good. Join the flight in progress if there is one
+    /// ([`Machine::flight`]), else start one ([`Machine::start_flight`]).
+    Renew(LogoutReason),
 }
 
 /// A change of state, reported by the driver after the I/O behind it succeeded.
@@ -129,15 +114,13 @@ pub struct Machine {
     epoch: u32,
     flight: Option<Flight>,
     next_flight: u32,
-    /// When `wx.login` was last called.
-    last_login_at: Option<u64>,
     /// WeChat says the `session_key` behind the session is gone (`wx.checkSession`
     /// failed): renew before the next use.
     renew_next: bool,
 }
 
 impl Machine {
-    /// A machine in `Anonymous`.
+    /// A machine in `Anonymous`. Of the config it uses `require_profile`.
     pub fn new(config: Config) -> Machine {
         Machine::with_state(config, AuthState::Anonymous)
     }
@@ -165,7 +148,6 @@ impl Machine {
             epoch: 0,
             flight: None,
             next_flight: 0,
-            last_login_at: None,
             renew_next: false,
         }
     }
@@ -218,11 +200,7 @@ impl Machine {
     ///
     /// `refused` is the token a previous attempt sent and got 401 for: if the session
     /// has moved on since, the request is resent with the new token, not renewed again.
-    pub fn request_token(
-        &mut self,
-        now: u64,
-        refused: Option<&str>,
-    ) -> Result<TokenUse, AuthError> {
+    pub fn request_token(&self, now: u64, refused: Option<&str>) -> Result<TokenUse, AuthError> {
         let AuthState::LoggedIn { session, .. } = &self.state else {
             return Err(AuthError::new(
                 ErrorCode::NotLoggedIn,
@@ -235,17 +213,21 @@ impl Machine {
             None if !session.is_fresh(now) || self.renew_next => Some(LogoutReason::Expired),
             None => None,
         };
-        let Some(why) = why else {
-            return Ok(TokenUse::Send(session.token().into()));
-        };
-        let start = match self.flight {
-            Some(flight) => LoginStart::Join(flight),
-            None => LoginStart::Begin(self.start_flight(Some(why))),
-        };
-        Ok(TokenUse::Renew(start))
+        Ok(match why {
+            Some(why) => TokenUse::Renew(why),
+            None => TokenUse::Send(session.token().into()),
+        })
     }
 
-    fn start_flight(&mut self, renews: Option<LogoutReason>) -> Flight {
+    /// The login or renewal in progress, if any.
+    pub fn flight(&self) -> Option<Flight> {
+        self.flight
+    }
+
+    /// Starts a login or renewal (there must be none in progress: see [`Machine::flight`]).
+    /// `renews` is the reason to end the session with if the backend refuses a renewal
+    /// for good; `None` for a first login.
+    pub fn start_flight(&mut self, renews: Option<LogoutReason>) -> Flight {
         self.next_flight = self.next_flight.wrapping_add(1);
         let flight = Flight {
             id: self.next_flight,
@@ -254,22 +236,6 @@ impl Machine {
         };
         self.flight = Some(flight);
         flight
-    }
-
-    /// How long to wait before `wx.login` may be called at `now` (0: at once), so that
-    /// calls are at least [`Config::min_login_interval_ms`] apart.
-    pub fn login_wait(&self, now: u64) -> u64 {
-        match self.last_login_at {
-            Some(last) => last
-                .saturating_add(self.config.min_login_interval_ms)
-                .saturating_sub(now),
-            None => 0,
-        }
-    }
-
-    /// Records that `wx.login` was called at `now`.
-    pub fn login_called(&mut self, now: u64) {
-        self.last_login_at = Some(now);
     }
 
     /// `wx.checkSession` failed: the backend's `session_key` for this user is gone, so the
@@ -512,6 +478,11 @@ mod tests {
         assert_eq!(m.begin_logout().unwrap(), None);
     }
 
+    /// A renewal as the engine starts one: join the flight in progress, or begin one.
+    fn renew(m: &mut Machine, why: LogoutReason) -> Flight {
+        m.flight().unwrap_or_else(|| m.start_flight(Some(why)))
+    }
+
     #[test]
     fn expired_session_renews_once_and_401_with_an_old_token_resends() {
         let mut m = logged_in(Config::default());
@@ -520,13 +491,12 @@ mod tests {
             TokenUse::Send("t1".into())
         );
         let late = 3_600_000;
-        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(late, None).unwrap() else {
-            panic!()
-        };
         assert_eq!(
             m.request_token(late, None).unwrap(),
-            TokenUse::Renew(LoginStart::Join(f))
+            TokenUse::Renew(LogoutReason::Expired)
         );
+        let f = renew(&mut m, LogoutReason::Expired);
+        assert_eq!(m.begin_login(late).unwrap(), LoginStart::Join(f));
         m.apply(&Transition::LoggedIn(session("t2", late))).unwrap();
         m.end_flight(f);
         // A request that was refused with the old token is resent with the new one.
@@ -534,10 +504,10 @@ mod tests {
             m.request_token(late, Some("t1")).unwrap(),
             TokenUse::Send("t2".into())
         );
-        assert!(matches!(
+        assert_eq!(
             m.request_token(late, Some("t2")).unwrap(),
-            TokenUse::Renew(LoginStart::Begin(_))
-        ));
+            TokenUse::Renew(LogoutReason::Revoked)
+        );
     }
 
     #[test]
@@ -548,10 +518,7 @@ mod tests {
         let wx_failed = AuthError::new(ErrorCode::LoginFailed, "login:fail");
         // Expired session: the renewal is refused for good.
         let mut m = logged_in(Config::default());
-        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(3_600_000, None).unwrap()
-        else {
-            panic!()
-        };
+        let f = renew(&mut m, LogoutReason::Expired);
         assert_eq!(m.flight_failed(f, &busy), None, "transient: stay logged in");
         assert_eq!(
             m.flight_failed(f, &garbage),
@@ -567,9 +534,7 @@ mod tests {
         assert_eq!(t, Transition::LoggedOut(LogoutReason::Expired));
         // A 401: the renewal is revoked.
         let mut m = logged_in(Config::default());
-        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(1, Some("t1")).unwrap() else {
-            panic!()
-        };
+        let f = renew(&mut m, LogoutReason::Revoked);
         assert_eq!(
             m.flight_failed(f, &refused),
             Some(Transition::LoggedOut(LogoutReason::Revoked))
@@ -584,27 +549,13 @@ mod tests {
     }
 
     #[test]
-    fn wx_login_calls_keep_the_floor_apart() {
-        let mut m = Machine::new(Config {
-            min_login_interval_ms: 10_000,
-            ..Config::default()
-        });
-        assert_eq!(m.login_wait(5), 0);
-        m.login_called(1_000);
-        assert_eq!(m.login_wait(1_000), 10_000);
-        assert_eq!(m.login_wait(8_000), 3_000);
-        assert_eq!(m.login_wait(11_000), 0);
-        assert_eq!(m.login_wait(0), 11_000);
-    }
-
-    #[test]
     fn a_lost_session_key_renews_before_the_next_use() {
         let mut m = logged_in(Config::default());
         m.session_key_lost();
-        assert!(matches!(
+        assert_eq!(
             m.request_token(1, None).unwrap(),
-            TokenUse::Renew(LoginStart::Begin(_))
-        ));
+            TokenUse::Renew(LogoutReason::Expired)
+        );
         let mut m = logged_in(Config::default());
         m.session_key_lost();
         let LoginStart::Begin(f) = m.begin_login(1).unwrap() else {
@@ -621,10 +572,7 @@ mod tests {
     #[test]
     fn reset_voids_flights_and_goes_back_to_anonymous() {
         let mut m = logged_in(Config::default());
-        let TokenUse::Renew(LoginStart::Begin(f)) = m.request_token(3_600_000, None).unwrap()
-        else {
-            panic!()
-        };
+        let f = renew(&mut m, LogoutReason::Expired);
         assert_eq!(m.begin_reset().as_deref(), Some("t1"));
         assert!(m.check_flight(f).is_err());
         m.apply(&Transition::Reset).unwrap();
@@ -658,7 +606,7 @@ mod tests {
 
     #[test]
     fn requests_need_a_session() {
-        let mut m = Machine::new(Config::default());
+        let m = Machine::new(Config::default());
         assert_eq!(
             m.request_token(0, None).unwrap_err().code,
             ErrorCode::NotLoggedIn

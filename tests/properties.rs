@@ -1,336 +1,245 @@
-//! Property tests of the pure core over random action sequences, run natively.
+//! Property tests of the real engine over random interleavings, run natively.
 //!
-//! A driver-shaped loop applies random operations (privacy, profile, login flights that
-//! succeed, fail or finish late, logout, time passing, 401s, restarts from the stored
-//! record) to a `Machine` and checks after every step:
-//! - never logged-in without a usable token;
-//! - a failed operation leaves the state exactly as it was;
-//! - logout always drops the token, and a flight begun before a logout never commits;
-//! - the stored record always reads back to the state it was written from;
-//! - at most one live flight (one that may still commit) at a time.
+//! Each case is a random sequence of page calls (logout and reset among them, so they
+//! race every step), deliveries of any pending wx answer, response or timer in any
+//! order, prompt answers, faults armed for the next wx call or request, the backend
+//! revoking or refusing tokens, time passing and restarts, applied to the engine in the
+//! world of `tests/support/world.rs`. After every step:
+//! - the stored record matches the state (when no write is in flight and the last one
+//!   did not fail): no record for anonymous and privacy-agreed, else exactly this state;
+//! - never logged in without a token the backend issued;
+//! - no token comes back after a logout or reset: the state's token is the one a failed
+//!   logout kept, or its wx.login code came after the call;
+//! - no page call settles twice.
+//!
+//! At the end every answer is delivered and every prompt declined: then every page call
+//! of the running SDK has settled exactly once.
 //!
 //! A second group feeds arbitrary text to everything that parses outside input.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/world.rs"]
+mod world;
+
 use proptest::prelude::*;
-use wx_auth::error::{AuthError, ErrorCode};
+use world::{me, Fault, PromptPolicy, World};
+use wx_auth::budget::RenewalBudget;
+use wx_auth::engine::Call;
 use wx_auth::exchange;
 #[path = "support/json_oracle.rs"]
 mod json_oracle;
 use json_oracle::from_serde;
 use wx_auth::json::Json;
-use wx_auth::machine::{Config, Flight, LoginStart, Machine, Restored, TokenUse, Transition};
-use wx_auth::profile::{Profile, ProfilePatch};
+use wx_auth::profile::Profile;
 use wx_auth::record::{self, Decoded};
 use wx_auth::request::Method;
-use wx_auth::session::Session;
-use wx_auth::state::{AuthState, LogoutReason};
+use wx_auth::retry::Backoff;
+use wx_auth::state::AuthState;
 use wx_auth::version::BaseVersion;
 use wx_auth::wx_failure::WxFailure;
+use wx_auth::Config;
 
-#[derive(Debug, Clone, Copy)]
-enum Outcome {
-    /// The backend issued a session with this lifetime (s).
-    Issued(u64),
-    /// A failure that may pass (network, 503).
-    Transient,
-    /// The backend refused the code for good (4xx).
-    Refused,
-}
+/// How many random cases `make test` runs (about 15 steps each).
+const CASES: u32 = 100_000;
 
 #[derive(Debug, Clone)]
 enum Action {
     AgreePrivacy,
-    SetProfile(Option<String>, Option<String>),
-    ProfileFromWx,
+    TapProfile,
+    SetProfile(Option<&'static str>, Option<&'static str>),
     Login,
-    Request {
-        refused: bool,
-    },
-    /// Settle the oldest pending flight.
-    Settle(Outcome),
+    Request,
     Logout,
     Reset,
-    /// The backend confirmed an unbind (the driver starts one only when logged in).
     Unbind,
-    SessionKeyLost,
+    Setting,
+    TapOpenSetting,
+    Contract,
+    /// Deliver one of the pending answers (index modulo how many there are).
+    Deliver(u8),
+    /// Deliver everything pending, in time order.
+    Run,
+    /// Answer the waiting privacy prompt.
+    Prompt(bool),
+    /// The next wx call or request meets this fault.
+    Fault(Fault),
+    /// The backend revokes the session it issued last (the next request gets 401).
+    Revoke,
+    /// The backend starts or stops refusing every token.
+    RefuseAll(bool),
     Advance(u64),
     Restart,
 }
 
 fn action() -> impl Strategy<Value = Action> {
     let text = prop_oneof![
-        Just(String::new()),
-        Just("  ".to_string()),
-        Just("小明".to_string()),
-        Just("wxfile://tmp/a.png".to_string()),
-        "[a-z \u{0}]{0,8}",
+        Just(None),
+        Just(Some("")),
+        Just(Some(" 小明 ")),
+        Just(Some("wxfile://tmp/a.png")),
     ];
     prop_oneof![
         2 => Just(Action::AgreePrivacy),
-        2 => (proptest::option::of(text.clone()), proptest::option::of(text)).prop_map(|(n, a)| Action::SetProfile(n, a)),
-        1 => Just(Action::ProfileFromWx),
+        1 => Just(Action::TapProfile),
+        1 => (text.clone(), text).prop_map(|(n, a)| Action::SetProfile(n, a)),
         3 => Just(Action::Login),
-        3 => any::<bool>().prop_map(|refused| Action::Request { refused }),
-        4 => prop_oneof![
-            3 => (1u64..20_000).prop_map(Outcome::Issued),
-            1 => Just(Outcome::Transient),
-            1 => Just(Outcome::Refused),
-        ].prop_map(Action::Settle),
+        3 => Just(Action::Request),
         2 => Just(Action::Logout),
         1 => Just(Action::Reset),
         1 => Just(Action::Unbind),
-        1 => Just(Action::SessionKeyLost),
-        2 => (0u64..30_000_000).prop_map(Action::Advance),
+        1 => prop_oneof![Just(Action::Setting), Just(Action::TapOpenSetting), Just(Action::Contract)],
+        8 => any::<u8>().prop_map(Action::Deliver),
+        2 => Just(Action::Run),
+        1 => any::<bool>().prop_map(Action::Prompt),
+        2 => proptest::sample::select(Fault::ALL.to_vec()).prop_map(Action::Fault),
+        1 => Just(Action::Revoke),
+        1 => any::<bool>().prop_map(Action::RefuseAll),
+        2 => prop_oneof![0u64..2_000, 0u64..10_000_000].prop_map(Action::Advance),
         1 => Just(Action::Restart),
     ]
 }
 
-/// The driver's view: pending flights and the time.
-struct World {
-    m: Machine,
-    config: Config,
-    now: u64,
-    pending: Vec<Flight>,
-    tokens: u64,
+fn step(w: &mut World, action: Action) {
+    match action {
+        Action::AgreePrivacy => {
+            w.call(Call::AgreePrivacy);
+        }
+        Action::TapProfile => {
+            w.tap(Call::GetUserProfile("用于完善会员资料".into()));
+        }
+        Action::SetProfile(nick, avatar) => {
+            let before = w.state().clone();
+            if w.set_profile(nick, avatar).is_err() {
+                assert_eq!(w.state(), &before, "a refused setProfile changed the state");
+            }
+        }
+        Action::Login => {
+            w.call(Call::Login);
+        }
+        Action::Request => {
+            w.call(me());
+        }
+        Action::Logout => {
+            w.call(Call::Logout);
+        }
+        Action::Reset => {
+            w.call(Call::Reset);
+        }
+        Action::Unbind => {
+            w.call(Call::Unbind);
+        }
+        Action::Setting => {
+            w.call(Call::GetSetting);
+        }
+        Action::TapOpenSetting => {
+            w.tap(Call::OpenSetting);
+        }
+        Action::Contract => {
+            w.call(Call::OpenPrivacyContract);
+        }
+        Action::Deliver(k) => {
+            let ready = w.deliverable();
+            if !ready.is_empty() {
+                w.deliver(ready[usize::from(k) % ready.len()]);
+            }
+        }
+        Action::Run => w.run(),
+        Action::Prompt(agree) => {
+            let _ = w.resolve_prompt(agree);
+        }
+        Action::Fault(fault) => {
+            let next = w.log.len();
+            w.armed.insert(next, fault);
+        }
+        Action::Revoke => {
+            let last = format!("tok-{}", w.backend.next_token);
+            if let Some(s) = w.backend.sessions.get_mut(&last) {
+                s.revoked = true;
+            }
+        }
+        Action::RefuseAll(on) => w.backend.refuse_all = on,
+        Action::Advance(ms) => w.advance(ms),
+        Action::Restart => {
+            w.restart();
+            if !w.started {
+                w.restart(); // a transient read failure: the app starts again
+            }
+        }
+    }
+    check(w);
 }
 
-impl World {
-    fn stored_state_matches(&self) {
-        let state = self.m.state();
-        match record::encode(state) {
-            None => assert!(matches!(
-                state,
-                AuthState::Anonymous | AuthState::PrivacyAgreed
-            )),
-            Some(text) => assert_eq!(
-                record::decode(&text),
-                Decoded::State(state.clone()),
-                "{text}"
-            ),
+fn check(w: &World) {
+    assert!(w.double_settle.is_none(), "a page call settled twice");
+    if w.started && !w.write_pending() && !w.last_write_failed {
+        let junk_left_alone = matches!(w.state(), AuthState::Anonymous | AuthState::PrivacyAgreed)
+            && matches!(w.stored_state(), Some(Decoded::Corrupt));
+        assert!(
+            w.record_matches_state() || junk_left_alone,
+            "record {:?} vs state {:?}",
+            w.record_text(),
+            w.state()
+        );
+    }
+    if let Some(session) = w.state().session() {
+        assert!(
+            w.backend.sessions.contains_key(session.token()),
+            "logged in with a token the backend never issued"
+        );
+    }
+    assert!(w.token_is_live(), "a token from before a logout came back");
+}
+
+/// Delivers everything and declines every prompt: then every call has settled.
+fn finish(w: &mut World) {
+    w.prompt_policy = PromptPolicy::Disagree;
+    for _ in 0..100 {
+        let _ = w.resolve_prompt(false);
+        w.run();
+        if w.deliverable().is_empty() && w.pending.is_empty() {
+            break;
         }
     }
-
-    fn step(&mut self, action: Action) {
-        let before = self.m.state().clone();
-        match action {
-            Action::AgreePrivacy => {
-                self.m.apply(&Transition::PrivacyAgreed).unwrap();
-                assert_ne!(self.m.state(), &AuthState::Anonymous);
-            }
-            Action::SetProfile(nick_name, avatar_url) => {
-                let t = Transition::SetProfile(ProfilePatch {
-                    nick_name,
-                    avatar_url,
-                });
-                let preview = self.m.next_state(&t);
-                match self.m.apply(&t) {
-                    Ok(_) => assert_eq!(Ok(self.m.state().clone()), preview),
-                    Err(_) => assert_eq!(
-                        self.m.state(),
-                        &before,
-                        "a failed setProfile changed the state"
-                    ),
-                }
-            }
-            Action::ProfileFromWx => {
-                let p = Profile::new("微信用户", "https://a/0").unwrap();
-                self.m.apply(&Transition::ProfileFromWx(p.clone())).unwrap();
-                assert_eq!(self.m.state().profile(), Some(&p));
-            }
-            Action::Login => match self.m.begin_login(self.now) {
-                Ok(LoginStart::Begin(f)) => {
-                    assert_eq!(
-                        self.live(),
-                        0,
-                        "a second flight began while one was in progress"
-                    );
-                    self.pending.push(f);
-                }
-                Ok(LoginStart::Join(f)) => assert_eq!(self.pending.last(), Some(&f)),
-                Ok(LoginStart::Current) => {
-                    assert!(self
-                        .m
-                        .state()
-                        .session()
-                        .is_some_and(|s| s.is_fresh(self.now)))
-                }
-                Err(_) => assert_eq!(self.m.state(), &before),
-            },
-            Action::Request { refused } => {
-                let current = self.m.state().session().map(|s| s.token().to_string());
-                let refused_token = if refused { current.clone() } else { None };
-                match self.m.request_token(self.now, refused_token.as_deref()) {
-                    Ok(TokenUse::Send(token)) => assert_eq!(Some(token), current),
-                    Ok(TokenUse::Renew(LoginStart::Begin(f))) => {
-                        assert_eq!(
-                            self.live(),
-                            0,
-                            "a renewal began while a flight was in progress"
-                        );
-                        self.pending.push(f);
-                    }
-                    Ok(TokenUse::Renew(LoginStart::Join(f))) => {
-                        assert_eq!(self.pending.last(), Some(&f))
-                    }
-                    Ok(TokenUse::Renew(LoginStart::Current)) => {
-                        panic!("a renewal cannot be current")
-                    }
-                    Err(_) => assert!(current.is_none()),
-                }
-                assert_eq!(self.m.state(), &before, "a request changed the state");
-            }
-            Action::Settle(outcome) => {
-                if self.pending.is_empty() {
-                    return;
-                }
-                let f = self.pending.remove(0);
-                let stale = self.m.check_flight(f).is_err();
-                let renewal = before.session().is_some();
-                match (outcome, stale) {
-                    (_, true) => {}
-                    (Outcome::Issued(secs), false) => {
-                        self.tokens += 1;
-                        let token = format!("tok{}", self.tokens);
-                        let session = Session::issue(&token, secs, self.now).unwrap();
-                        self.m
-                            .apply(&Transition::LoggedIn(session.clone()))
-                            .unwrap();
-                        assert_eq!(self.m.state().session(), Some(&session));
-                    }
-                    (Outcome::Transient, false) => {
-                        let e = AuthError::new(ErrorCode::Network, "timeout").with_transient(true);
-                        assert_eq!(
-                            self.m.flight_failed(f, &e),
-                            None,
-                            "a transient failure ended the session"
-                        );
-                    }
-                    (Outcome::Refused, false) => {
-                        let e = AuthError::new(ErrorCode::LoginFailed, "refused").with_status(400);
-                        match self.m.flight_failed(f, &e) {
-                            Some(t) => {
-                                assert!(renewal, "only a renewal ends a session");
-                                self.m.apply(&t).unwrap();
-                                let reason = self.m.state().logout_reason();
-                                assert!(matches!(
-                                    reason,
-                                    Some(LogoutReason::Expired | LogoutReason::Revoked)
-                                ));
-                                assert!(self.m.state().session().is_none());
-                            }
-                            None => assert!(!renewal, "a refused renewal kept the session"),
-                        }
-                    }
-                }
-                let changed_ok = matches!((outcome, stale), (Outcome::Issued(_), false))
-                    || matches!((outcome, stale), (Outcome::Refused, false)) && renewal;
-                if !changed_ok {
-                    assert_eq!(
-                        self.m.state(),
-                        &before,
-                        "a failed or stale flight changed the state"
-                    );
-                }
-                self.m.end_flight(f);
-            }
-            Action::Logout => match self.m.begin_logout() {
-                Ok(revoke) => {
-                    assert_eq!(revoke.as_deref(), before.session().map(|s| s.token()));
-                    self.m
-                        .apply(&Transition::LoggedOut(LogoutReason::User))
-                        .unwrap();
-                    assert!(self.m.state().session().is_none(), "logout kept a token");
-                    assert_eq!(self.m.state().profile(), before.profile());
-                    for f in &self.pending {
-                        assert!(self.m.check_flight(*f).is_err(), "a flight survived logout");
-                    }
-                }
-                Err(_) => assert_eq!(self.m.state(), &before),
-            },
-            Action::Reset => {
-                assert_eq!(
-                    self.m.begin_reset().as_deref(),
-                    before.session().map(|s| s.token())
-                );
-                self.m.apply(&Transition::Reset).unwrap();
-                assert_eq!(self.m.state(), &AuthState::Anonymous);
-                for f in &self.pending {
-                    assert!(self.m.check_flight(*f).is_err(), "a flight survived reset");
-                }
-            }
-            Action::Unbind => {
-                if before.session().is_some() {
-                    self.m.begin_unbound();
-                    assert_eq!(self.m.record_for(&Transition::Unbound).unwrap(), None);
-                    self.m.apply(&Transition::Unbound).unwrap();
-                    assert_eq!(self.m.state(), &AuthState::PrivacyAgreed);
-                    for f in &self.pending {
-                        assert!(self.m.check_flight(*f).is_err(), "a flight survived unbind");
-                    }
-                }
-            }
-            Action::SessionKeyLost => {
-                self.m.session_key_lost();
-                assert_eq!(self.m.state(), &before);
-                if before.session().is_some() {
-                    match self.m.request_token(self.now, None) {
-                        Ok(TokenUse::Renew(LoginStart::Begin(f))) => {
-                            assert_eq!(self.live(), 0);
-                            self.pending.push(f);
-                        }
-                        Ok(TokenUse::Renew(LoginStart::Join(f))) => {
-                            assert_eq!(self.pending.last(), Some(&f))
-                        }
-                        other => panic!("a lost session key must renew first, got {other:?}"),
-                    }
-                }
-            }
-            Action::Advance(ms) => self.now += ms,
-            Action::Restart => {
-                let text = record::encode(self.m.state());
-                let (restored, how) =
-                    Machine::restore(self.config, text.as_deref().map(record::decode));
-                assert!(matches!(how, Restored::Current | Restored::Nothing));
-                let expected = match self.m.state() {
-                    AuthState::PrivacyAgreed => AuthState::Anonymous, // asked of WeChat again at start
-                    other => other.clone(),
-                };
-                assert_eq!(restored.state(), &expected);
-                self.m = restored;
-                self.pending.clear();
-            }
+    check(w);
+    if w.started {
+        for id in &w.calls {
+            assert!(w.settled.contains_key(id), "page call {id:?} never settled");
         }
-        if let AuthState::LoggedIn { session, .. } = self.m.state() {
-            assert!(!session.token().is_empty(), "logged in without a token");
-        }
-        self.stored_state_matches();
-        assert!(self.live() <= 1, "more than one live flight");
     }
+}
 
-    /// Flights still able to commit (those begun before a logout finish, stale, later).
-    fn live(&self) -> usize {
-        self.pending
-            .iter()
-            .filter(|f| self.m.check_flight(**f).is_ok())
-            .count()
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_interleavings_keep_the_invariants(
+        needs_privacy in any::<bool>(),
+        require_profile in any::<bool>(),
+        check_session in any::<bool>(),
+        old_base in any::<bool>(),
+        policy in prop_oneof![Just(PromptPolicy::Agree), Just(PromptPolicy::Disagree), Just(PromptPolicy::Wait)],
+        actions in proptest::collection::vec(action(), 1..30),
+    ) {
+        let config = Config {
+            require_profile,
+            check_session,
+            logout_url: true,
+            unbind_url: true,
+            backoff: Backoff { attempts: 3, base_ms: 100, max_ms: 400 },
+            renewals: RenewalBudget { max: 3, per_ms: 60_000 },
+        };
+        let version = if old_base { "2.20.0" } else { "3.3.4" };
+        let mut w = World::with_version(config, needs_privacy, version);
+        w.prompt_policy = policy;
+        for a in actions {
+            step(&mut w, a);
+        }
+        finish(&mut w);
     }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
-    #[test]
-    fn random_action_sequences_keep_the_invariants(
-        require_profile in any::<bool>(),
-        actions in proptest::collection::vec(action(), 1..60),
-    ) {
-        let config = Config { require_profile, ..Config::default() };
-        let mut world = World { m: Machine::new(config), config, now: 1_700_000_000_000, pending: Vec::new(), tokens: 0 };
-        for a in actions {
-            world.step(a);
-        }
-    }
 
     #[test]
     fn stored_records_never_panic_and_valid_ones_round_trip(text in ".{0,200}") {

@@ -37,6 +37,8 @@ extern "C" {
     fn set_status_code(this: &Out, status: f64);
     #[wasm_bindgen(method, setter)]
     fn set_transient(this: &Out, transient: bool);
+    #[wasm_bindgen(method, setter = retryAfterMs)]
+    fn set_retry_after_ms(this: &Out, ms: f64);
     #[wasm_bindgen(method, setter)]
     fn set_name(this: &Out, name: &str);
     /// `response.data`.
@@ -186,7 +188,8 @@ pub fn whole_number(n: f64) -> Option<u64> {
     (whole as f64 == n).then_some(whole)
 }
 
-/// The JS `Error` for an SDK error: `message`, `code`, and `errMsg`/`errno`/`statusCode` when known.
+/// The JS `Error` for an SDK error: `message`, `code`, `transient`, and
+/// `errMsg`/`errno`/`statusCode`/`retryAfterMs` when known.
 pub fn error_value(err: &AuthError) -> JsValue {
     let e = js_sys::Error::new(&err.message);
     let obj: &Out = e.unchecked_ref();
@@ -202,6 +205,9 @@ pub fn error_value(err: &AuthError) -> JsValue {
         obj.set_status(status);
     }
     obj.set_transient(err.transient);
+    if let Some(ms) = err.retry_after_ms {
+        obj.set_retry_after_ms(ms as f64);
+    }
     e.into()
 }
 

@@ -1,20 +1,20 @@
-//! The edge: wx bindings and the driver that runs the core against them (wasm32 only).
+//! The edge: wx bindings and the interpreter that performs the engine's effects
+//! (wasm32 only).
 //!
-//! Nothing here decides anything the core could decide; it moves values between
-//! JS and the core and performs the I/O the core asks for.
+//! Nothing here decides anything: [`options`] turns `createAuth`'s options into the
+//! engine's config, [`auth`] turns each exported method into an engine call,
+//! [`effects`] performs what the engine hands out and feeds back what wx answers, and
+//! [`wx`], [`js`] and [`doc`] bind wx and read and write JS values.
 
-pub mod callback;
+pub mod auth;
 pub mod doc;
-pub mod driver;
+pub mod effects;
 pub mod js;
-pub mod lock;
-pub mod page_static;
-pub mod privacy;
-pub mod task;
-pub mod waiters;
+pub mod options;
+pub mod request;
 pub mod wx;
 
-pub use driver::Auth;
+pub use auth::Auth;
 
 /// The allocator: lol_alloc's free list (address-ordered, coalescing) instead of std's
 /// dlmalloc, which was the largest single piece of the shipped wasm.

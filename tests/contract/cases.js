@@ -645,13 +645,43 @@ export const cases = [
     eq(backendCalls(sim, '/auth/logout').map((r) => r.timeout), [3000], 'logout timeout');
     eq(backendCalls(sim, '/api/me').map((r) => r.timeout), [3000], 'request timeout');
   }],
-  ['floor: wx.login calls are at least minLoginIntervalMs apart', async (env) => {
-    const { sim, auth } = await loggedIn(env, {}, { minLoginIntervalMs: 10000 });
+  ['renewal: three concurrent 401s right after a login renew at once, with no wait between wx.login calls', async (env) => {
+    const { sim, auth } = await loggedIn(env);
     sim.sessionOf(stored(sim).token).revoked = true;
-    eq((await auth.request({ url: ME_URL })).statusCode, 200, 'resent after the renewal');
-    const at = sim.calls.filter((c) => c.api === 'login').map((c) => c.at);
-    eq(at.length, 2, 'wx.login calls');
-    ok(at[1] - at[0] >= 10000, 'apart by ' + (at[1] - at[0]) + ' ms');
+    const t0 = sim.now();
+    const res = await Promise.all([1, 2, 3].map(() => auth.request({ url: ME_URL })));
+    eq(res.map((r) => r.statusCode), [200, 200, 200], 'statuses after the resend');
+    eq(sim.count('login'), 2, 'one renewal for the three');
+    ok(sim.now() - t0 < 1000, 'settled ' + (sim.now() - t0) + ' ms of simulated time after the 401s');
+  }],
+  ['renewal: a backend that refuses every token is THROTTLED past the budget, at once; login() never is', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { renewals: { max: 2, perMs: 60000 } });
+    for (let i = 0; i < 40; i++) sim.backendNext('/api/me', { statusCode: 401, body: { code: 'UNAUTHORIZED' } });
+    const first = await auth.request({ url: ME_URL });
+    eq(first.statusCode, 401, 'renewed, resent, and the second 401 is the page\'s');
+    eq((await auth.request({ url: ME_URL })).statusCode, 401, 'the second renewal is within the budget');
+    const t0 = sim.now();
+    const e = await rejects(auth.request({ url: ME_URL }), 'THROTTLED');
+    eq(sim.now(), t0, 'failed at once, no wait');
+    ok(e.transient === true && e.retryAfterMs > 0 && e.retryAfterMs <= 60000, 'retryAfterMs ' + e.retryAfterMs);
+    eq(sim.count('login'), 3, 'first login + two renewals');
+    eq(auth.state.kind, 'logged-in', 'the session is kept');
+    sim.advance(7200 * 1000);
+    eq((await auth.login()).kind, 'logged-in', 'a login the user asks for is not throttled');
+    eq(sim.count('login'), 4, 'wx.login calls');
+  }],
+  ['renewal: bad renewals options are INVALID_ARGUMENT; minLoginIntervalMs is still accepted', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    await rejects(env.createAuth({ loginUrl: LOGIN_URL, renewals: { max: 0 } }), 'INVALID_ARGUMENT', 'max 0');
+    await rejects(env.createAuth({ loginUrl: LOGIN_URL, renewals: 5 }), 'INVALID_ARGUMENT', 'not an object');
+    await rejects(env.createAuth({ loginUrl: LOGIN_URL, minLoginIntervalMs: 'x' }), 'INVALID_ARGUMENT', 'minLoginIntervalMs type');
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout, minLoginIntervalMs: 10000 });
+    await auth.login();
+    await auth.logout();
+    const t0 = sim.now();
+    await auth.login();
+    ok(sim.now() - t0 < 1000, 'a login right after another is not held back');
   }],
   ['renewal refused for good after expiry ends the session as expired', async (env) => {
     const { sim, auth } = await loggedIn(env);

@@ -95,7 +95,7 @@ async function control() {
 async function sdkRun() {
   const { realm, sim } = newRealm();
   const sdk = realm.require('./dist/index.js');
-  // The simulator's timer: the floor between wx.login calls passes in simulated time.
+  // The simulator's clock and timer, as in every other suite.
   const auth = await sdk.createAuth({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: API + '/auth/login', logoutUrl: API + '/auth/logout', now: sim.now, setTimeout: sim.setTimeout });
   if (realm.instances.length !== 1) throw new Error('expected one wasm instance, got ' + realm.instances.length);
   const exports = realm.instances[0].exports;

@@ -1,0 +1,103 @@
+//! `auth.request`: the page's request with the bearer token, renewed once on expiry or a
+//! 401 and resent once.
+//!
+//! A 401 for the token the session still has means the backend refused it: the session
+//! is renewed (joining a renewal in progress) and the request resent with the new token.
+//! A 401 for a token the session has since replaced is resent with the new one, without
+//! another renewal. A second 401 is the page's to see.
+
+use super::{CallId, Done, Engine, Event, Flow, Host, Reply, Send, Wait};
+use crate::error::{AuthError, ErrorCode};
+use crate::machine::TokenUse;
+use crate::text::concat;
+use alloc::string::String;
+
+/// A request in progress.
+pub(super) struct Req<H: Host> {
+    request: H::Request,
+    /// The token last sent.
+    sent: String,
+    /// The token the backend answered 401 for.
+    refused: Option<String>,
+    /// Whether the session was renewed for this request.
+    renewed: bool,
+}
+
+impl<H: Host> Engine<H> {
+    pub(super) fn request(&mut self, call: Option<CallId>, request: H::Request) {
+        let req = Req {
+            request,
+            sent: String::new(),
+            refused: None,
+            renewed: false,
+        };
+        self.send_request(call, req);
+    }
+
+    /// Sends with the session's token, or renews first.
+    fn send_request(&mut self, call: Option<CallId>, mut req: Req<H>) {
+        let why = match self.machine.request_token(self.now, req.refused.as_deref()) {
+            Err(e) => return self.settle(call, Err(e)),
+            Ok(TokenUse::Send(token)) => {
+                let send = Send::Page(req.request.clone(), token.clone());
+                req.sent = token;
+                return self.send(call, Flow::Request(req), send);
+            }
+            Ok(TokenUse::Renew(why)) => why,
+        };
+        if req.renewed {
+            return self.settle(call, Err(still_unusable()));
+        }
+        req.renewed = true;
+        match self.renewal(why) {
+            Ok(flight) => self.park(call, Wait::Flight(flight), Flow::Request(req)),
+            Err(e) => self.settle(call, Err(e)),
+        }
+    }
+
+    pub(super) fn step_request(&mut self, call: Option<CallId>, mut req: Req<H>, event: Event<H>) {
+        match event {
+            Event::Reply(Ok(Reply::Page { status, response })) => {
+                if status == 401 && req.refused.is_none() && !req.renewed {
+                    req.refused = Some(core::mem::take(&mut req.sent));
+                    return self.send_request(call, req);
+                }
+                self.settle(call, Ok(Done::Response(response)));
+            }
+            Event::Reply(Err(f)) => {
+                self.settle(call, Err(AuthError::from_wx(ErrorCode::Network, f)));
+            }
+            Event::Flight(Ok(())) => self.send_request(call, req),
+            Event::Flight(Err(e)) => {
+                let e = self.renewal_failed(e);
+                self.settle(call, Err(e));
+            }
+            _ => self.settle(call, Err(super::unexpected())),
+        }
+    }
+
+    /// What a request that needed the renewal tells the page when it failed: a logout
+    /// during the renewal, or a renewal refused for good, means there is no session any
+    /// more; any other failure (the network, a busy backend) is reported as it is.
+    fn renewal_failed(&self, e: AuthError) -> AuthError {
+        match (self.machine.state().logout_reason(), e.code) {
+            (Some(reason), _) => AuthError::new(
+                ErrorCode::NotLoggedIn,
+                concat(&["the session ended (", reason.as_str(), ")"]),
+            ),
+            (None, ErrorCode::InvalidTransition) => {
+                AuthError::new(ErrorCode::NotLoggedIn, e.into_message())
+            }
+            (None, _) => e,
+        }
+    }
+}
+
+/// A session that needs renewing again right after a renewal (a clock far off, or a
+/// backend that issues sessions already expired).
+pub(super) fn still_unusable() -> AuthError {
+    AuthError::new(
+        ErrorCode::NotLoggedIn,
+        "the session was renewed and is still not usable",
+    )
+}
