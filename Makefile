@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: docs setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -17,6 +17,11 @@ dist: setup-build
 	@tools/build-dist.sh
 	@node tools/sizes.js dist
 	@node scripts/example-sdk.js
+
+# The state diagram in both READMEs and docs/state-diagram.{txt,mmd,dot}, generated from the
+# state machine (src/diagram.rs); tests/docs.rs fails when they are stale.
+docs:
+	cargo run --quiet --example state-diagram
 
 # The example mini-program's real pages, walked through privacy → profile → login → /api/me → logout → restart,
 # against the reference backend and the WeChat stand-in over real HTTP on loopback.

@@ -33,6 +33,8 @@ extern crate alloc;
 
 pub mod budget;
 pub mod config;
+#[cfg(feature = "std")]
+pub mod diagram;
 pub mod doc;
 pub mod engine;
 pub mod error;
