@@ -111,7 +111,7 @@ function write(r, file) {
   p();
   p('Each SDK runs each scenario in a fresh launch of the strict simulator; counts are from its call log, from the scenario\'s start mark.');
   p('reads = getStorage/getStorageSync; writes = setStorage/removeStorage (sync or not); requests = every wx.request (login, logout and API calls).');
-  p('Cells over the minimum are marked ▲. "other" lists the remaining wx calls.');
+  p('Cells over the minimum are marked ▲. "other" lists the remaining wx calls. "simulated ms" is the simulated clock from the scenario\'s first call to its last answer (every wx call and request answers at once in simulated time, so this is only what the SDK itself waits: backoff, floors between logins).');
   p();
   const c = r.calls;
   for (const sc of c.scenarios) {
@@ -119,13 +119,13 @@ function write(r, file) {
     p();
     p(`Minimum: ${c.cols.map((k) => `${k} ${sc.min[k]}`).join(', ')} — ${sc.why}.`);
     p();
-    p(`| SDK | ${c.cols.join(' | ')} | outcome | other wx calls |`);
-    p(`| --- | ${c.cols.map(() => '---:').join(' | ')} | --- | --- |`);
-    p(`| *minimum* | ${c.cols.map((k) => sc.min[k]).join(' | ')} | | |`);
+    p(`| SDK | ${c.cols.join(' | ')} | simulated ms | outcome | other wx calls |`);
+    p(`| --- | ${c.cols.map(() => '---:').join(' | ')} | ---: | --- | --- |`);
+    p(`| *minimum* | ${c.cols.map((k) => sc.min[k]).join(' | ')} | | | |`);
     for (const row of c.rows.filter((x) => x.scenario === sc.id)) {
       const name = r.names[row.subject];
-      if (row.skipped) { p(`| ${name} | ${c.cols.map(() => '–').join(' | ')} | not run: ${row.skipped} | |`); continue; }
-      p(`| ${name} | ${c.cols.map((k) => (row[k] > sc.min[k] ? `${row[k]} ▲` : String(row[k]))).join(' | ')} | ${row.outcome} | ${[...new Set(row.other)].join(', ')} |`);
+      if (row.skipped) { p(`| ${name} | ${c.cols.map(() => '–').join(' | ')} | – | not run: ${row.skipped} | |`); continue; }
+      p(`| ${name} | ${c.cols.map((k) => (row[k] > sc.min[k] ? `${row[k]} ▲` : String(row[k]))).join(' | ')} | ${row.ms} | ${row.outcome} | ${[...new Set(row.other)].join(', ')} |`);
     }
     p();
   }
