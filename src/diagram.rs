@@ -25,6 +25,16 @@ pub struct Edge {
     pub note: Option<String>,
 }
 
+impl Edge {
+    /// What takes the arrow, and the target's reason if it has one: `logout() (user)`.
+    pub fn label(&self) -> String {
+        match &self.note {
+            Some(note) => format!("{} ({note})", self.via),
+            None => self.via.clone(),
+        }
+    }
+}
+
 /// The events a page sees move the state, in the order the diagram lists them.
 const EVENTS: [Event; 8] = [
     Event::AgreePrivacy,
@@ -237,18 +247,8 @@ pub fn mermaid() -> String {
     }
     out.push_str("    [*] --> anonymous\n");
     for e in edges() {
-        let note = e
-            .note
-            .as_ref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "    {} --> {}: {}{}\n",
-            id(e.from),
-            id(e.to),
-            e.via,
-            note
-        ));
+        let label = e.label();
+        out.push_str(&format!("    {} --> {}: {label}\n", id(e.from), id(e.to)));
     }
     out
 }
@@ -258,17 +258,9 @@ pub fn dot() -> String {
     let mut out =
         String::from("digraph wx_auth {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n");
     for e in edges() {
-        let note = e
-            .note
-            .as_ref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default();
+        let (from, to, label) = (e.from.as_str(), e.to.as_str(), e.label());
         out.push_str(&format!(
-            "    \"{}\" -> \"{}\" [label=\"{}{}\"];\n",
-            e.from.as_str(),
-            e.to.as_str(),
-            e.via,
-            note
+            "    \"{from}\" -> \"{to}\" [label=\"{label}\"];\n"
         ));
     }
     out.push_str("}\n");
