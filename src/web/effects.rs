@@ -261,7 +261,11 @@ impl Edge {
     fn call_wx(self: &Rc<Self>, op: Op, call: WxCall) {
         let o = wx::options();
         let tag = match call {
-            WxCall::Login => Tag::Login,
+            WxCall::Login => {
+                // wx.login takes a timeout too (base library 1.9.90+): it never hangs.
+                o.set_timeout(self.options.timeout_ms as f64);
+                Tag::Login
+            }
             WxCall::CheckSession => Tag::CheckSession,
             WxCall::GetPrivacySetting => Tag::GetPrivacySetting,
             WxCall::RequirePrivacyAuthorize => Tag::RequirePrivacyAuthorize,
