@@ -1,6 +1,6 @@
 //! serde_json as an oracle for `wx_auth::json`: its value as the crate's `Json`.
 //!
-//! Shared by the property tests (tests/properties.rs) and the json_parse fuzz target,
+//! Shared by the property tests (tests/parsing.rs) and the json_parse fuzz target,
 //! each of which includes it with `#[path]`.
 
 use wx_auth::json::Json;
