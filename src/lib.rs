@@ -44,6 +44,7 @@ pub mod state;
 pub mod storage;
 pub mod text;
 pub mod version;
+pub mod wire;
 pub mod wx_failure;
 
 #[cfg(target_arch = "wasm32")]
