@@ -30,6 +30,8 @@
 extern crate alloc;
 
 pub mod doc;
+#[cfg(feature = "serde")]
+pub mod doc_serde;
 pub mod error;
 pub mod exchange;
 pub mod json;
