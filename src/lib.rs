@@ -2,9 +2,9 @@
 //! anonymous → privacy-agreed → profile-granted → logged-in → logged-out.
 //!
 //! The crate has a pure core and a thin edge:
-//! - the core ([`machine`], [`state`], [`session`], [`record`], [`exchange`], …) is
-//!   plain Rust with no I/O: time is passed in, wx results are passed in as values,
-//!   and it is tested natively with `cargo test`;
+//! - the core ([`machine`], [`state`], [`session`], [`record`], [`exchange`], [`wire`],
+//!   …) is plain Rust with no I/O: time is passed in, wx results are passed in as
+//!   values, and it is tested natively with `cargo test`;
 //! - the edge (`web`, built only for `wasm32`) binds the wx APIs with wasm-bindgen,
 //!   runs the core against them and exports the `Auth` class the JS shim wraps.
 //!
