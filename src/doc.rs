@@ -1,18 +1,25 @@
 //! What the record and the login exchange read from a parsed JSON document, whichever
 //! parser made it.
 //!
-//! Natively (the tests, the fuzzers) documents come from [`crate::json`]. The shipped
-//! wasm asks the host's `JSON.parse` instead, so it carries no parser of its own
-//! (`web::doc`). The two agree on every record this SDK writes and every well-formed
-//! reply; they differ only at edges that a backend has to go out of its way to reach,
-//! and where either answer is safe:
-//! - a key given twice: `crate::json` calls the document ambiguous (not a record, not a
-//!   usable reply); the host keeps the last one;
-//! - integers past 2^53 − 1: the host cannot hold them exactly, so they read as no
-//!   integer (no time, expiry or version gets near);
-//! - `7200.0` where an integer is expected: the host cannot tell it from `7200`;
-//! - a lone surrogate (`"\ud800"`): `crate::json` rejects the whole document, the host
-//!   only the string that holds it (it reads as not a string).
+//! The shipped wasm asks the host's `JSON.parse` (`web::doc`), so it carries no parser of
+//! its own. Natively (the tests, the fuzzers, a native user of the core) documents come
+//! from serde_json (`doc_serde`, behind the `serde` feature). The two agree on every
+//! record this SDK writes and every well-formed reply, and both keep the last of a key
+//! given twice. They differ only at edges that a backend has to go out of its way to
+//! reach, and where either answer is safe:
+//! - integer literals past 2^53 − 1: serde_json reads them exactly (up to `u64::MAX`, or
+//!   down to `i64::MIN`); the host cannot hold them exactly, so they read as no integer
+//!   (no time, expiry or version gets near);
+//! - a number written other than as a plain integer (`7200.0`, `7.2e3`, `-0`) where an
+//!   integer is expected (`integer`, `signed`: a record's version and times, an error
+//!   code): serde_json reads no integer; the host cannot tell it from `7200` (or `0`).
+//!   Where any whole number will do (`whole`: `expiresIn`) both read it;
+//! - a number beyond `f64`'s range (`1e400`): serde_json rejects the whole document; the
+//!   host reads it as infinity, which is no whole number;
+//! - a lone surrogate (`"\ud800"`): serde_json rejects the whole document, the host only
+//!   the string that holds it (it reads as not a string);
+//! - more than 127 nested arrays and objects: serde_json rejects the document; the host
+//!   reads it, as deep as its engine allows.
 
 use alloc::string::String;
 
@@ -20,8 +27,8 @@ use alloc::string::String;
 pub trait Doc: Sized {
     /// The document a text holds; `None` when the text is not exactly one JSON value.
     fn parse(text: &str) -> Option<Self>;
-    /// The member `key` of an object: `Ok(None)` when absent, `Err(())` when this is not
-    /// an object (or, for `crate::json`, the key is given twice).
+    /// The member `key` of an object (the last, if the key is given twice): `Ok(None)`
+    /// when absent, `Err(())` when this is not an object.
     #[allow(clippy::result_unit_err)]
     fn member(&self, key: &str) -> Result<Option<Self>, ()>;
     /// The string, if this is one.

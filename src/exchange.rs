@@ -2,7 +2,7 @@
 
 use crate::doc::Doc;
 use crate::error::{AuthError, ErrorCode};
-use crate::json::{Json, Writer};
+use crate::json::Writer;
 use crate::session::Session;
 use crate::text::{concat, push_i64, push_u64};
 use alloc::string::String;
@@ -10,7 +10,7 @@ use alloc::string::String;
 /// Longest login code accepted from `wx.login` (real codes are 32 characters).
 pub const MAX_CODE_BYTES: usize = 256;
 
-/// The JSON body that carries a `wx.login` code to the backend.
+/// The JSON body that carries a `wx.login` code to the backend ([`crate::wire::LoginRequest`]).
 pub fn login_body(code: &str) -> Result<String, AuthError> {
     if code.is_empty() || code.len() > MAX_CODE_BYTES {
         return Err(AuthError::new(
@@ -36,18 +36,24 @@ fn says_busy<D: Doc>(doc: Option<&D>) -> bool {
 /// (a timeout, rate limiting, a busy or failing backend).
 const BUSY_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
 
-/// The session the backend's answer carries, or the error it means.
+/// The session the backend's answer carries, or the error it means, read with serde_json.
 ///
-/// `sent_at` is when the request left, so local expiry is never later than the server's.
-/// 200 with `{token, expiresIn}` is success; 4xx is a refused login (`LOGIN_FAILED`);
-/// 5xx, other statuses and unusable bodies are `SERVER`. The error is transient for
-/// 408/429/500/502/503/504 and for any answer whose body carries code2Session's busy
-/// code `-1` (`{"code": -1}` or `{"errcode": -1}`); every other failure is not.
+/// [`parse_reply_with`] says what the answers mean.
+#[cfg(feature = "serde")]
 pub fn parse_reply(status: u16, body: &str, sent_at: u64) -> Result<Session, AuthError> {
-    parse_reply_with::<Json>(status, body, sent_at)
+    parse_reply_with::<serde_json::Value>(status, body, sent_at)
 }
 
-/// [`parse_reply`] with the JSON parser `D`.
+/// The session the backend's answer carries, or the error it means, read with the JSON
+/// reader `D` (the host's `JSON.parse` in the wasm).
+///
+/// `sent_at` is when the request left, so local expiry is never later than the server's.
+/// 200 with `{token, expiresIn}` ([`crate::wire::LoginReply`]) is success; 4xx is a
+/// refused login (`LOGIN_FAILED`); 5xx, other statuses and unusable bodies are `SERVER`,
+/// quoting the backend's [`crate::wire::ErrorBody`] when it sent one. The error is
+/// transient for 408/429/500/502/503/504 and for any answer whose body carries
+/// code2Session's busy code `-1` (`{"code": -1}` or `{"errcode": -1}`); every other
+/// failure is not.
 pub fn parse_reply_with<D: Doc>(
     status: u16,
     body: &str,
@@ -109,18 +115,22 @@ fn parse<D: Doc>(status: u16, doc: Option<&D>, sent_at: u64) -> Result<Session, 
     }
 }
 
-/// What the backend's answer to an unbind request means: 2xx with `{"ok": true}` is
-/// done. A 2xx without it (a captive portal's page) is `SERVER`: the SDK must not forget
-/// the session of an account that may still exist.
+/// What the backend's answer to an unbind request means, read with serde_json.
+///
+/// [`check_unbind_reply_with`] says what the answers mean.
+#[cfg(feature = "serde")]
+pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
+    check_unbind_reply_with::<serde_json::Value>(status, body)
+}
+
+/// What the backend's answer to an unbind request means, read with the JSON reader `D`:
+/// 2xx with `{"ok": true}` ([`crate::wire::UnbindReply`]) is done. A 2xx without it (a
+/// captive portal's page) is `SERVER`: the SDK must not forget the session of an account
+/// that may still exist.
 ///
 /// 401 is `NOT_LOGGED_IN` (the session is not valid there); another 4xx is
 /// `LOGIN_FAILED` (the fresh code was refused, or belongs to someone else); anything
 /// else is `SERVER`, transient for the same statuses and busy bodies as a login.
-pub fn check_unbind_reply(status: u16, body: &str) -> Result<(), AuthError> {
-    check_unbind_reply_with::<Json>(status, body)
-}
-
-/// [`check_unbind_reply`] with the JSON parser `D`.
 pub fn check_unbind_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), AuthError> {
     let doc = D::parse(body);
     let confirmed = doc
@@ -148,7 +158,8 @@ pub fn check_unbind_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), Au
     Err(error.with_status(status).with_transient(transient))
 }
 
-/// `HTTP <status>`, plus the backend's own `{code, message}` when it sent one.
+/// `HTTP <status>`, plus the backend's own `{code, message}` ([`crate::wire::ErrorBody`])
+/// when it sent one.
 fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
     let mut out = String::from("HTTP ");
     push_u64(&mut out, u64::from(status));
@@ -178,7 +189,7 @@ fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
 

@@ -5,8 +5,9 @@
 //! - the core is plain Rust with no I/O: [`engine`] runs every flow (login, renewal,
 //!   logout, unbind, start-up, privacy, profile) as a sans-IO state machine that takes
 //!   inputs with the time and hands out effects; [`machine`] holds the states and which
-//!   transition is allowed when; [`session`], [`record`], [`exchange`] and the rest are
-//!   its parts. A native harness drives it under `cargo test` on a virtual clock;
+//!   transition is allowed when; [`session`], [`record`], [`exchange`], [`wire`] (the
+//!   protocol, shared with the reference server) and the rest are its parts. A native
+//!   harness drives it under `cargo test` on a virtual clock;
 //! - the edge (`web`, built only for `wasm32`) binds the wx APIs with wasm-bindgen,
 //!   performs the engine's effects and exports the `Auth` class the JS shim wraps.
 //!
@@ -36,6 +37,8 @@ pub mod config;
 #[cfg(feature = "std")]
 pub mod diagram;
 pub mod doc;
+#[cfg(feature = "serde")]
+pub mod doc_serde;
 pub mod engine;
 pub mod error;
 pub mod exchange;
@@ -51,6 +54,7 @@ pub mod state;
 pub mod storage;
 pub mod text;
 pub mod version;
+pub mod wire;
 pub mod wx_failure;
 
 #[cfg(target_arch = "wasm32")]

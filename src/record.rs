@@ -8,7 +8,7 @@
 //! the one record, so they are written together or not at all.
 
 use crate::doc::Doc;
-use crate::json::{Json, Writer};
+use crate::json::Writer;
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::state::{AuthState, LogoutReason, StateKind};
@@ -30,7 +30,8 @@ pub enum Decoded {
     Corrupt,
 }
 
-/// The text to store for a state, or `None` when the state keeps no record.
+/// The text to store for a state ([`crate::wire::Record`]), or `None` when the state
+/// keeps no record.
 ///
 /// Members, in order: `v`, `state`, then `token`, `issuedAt`, `expiresAt`, `profile`
 /// (`{nickName, avatarUrl}`) and `reason` where the state has them.
@@ -60,12 +61,14 @@ pub fn encode(state: &AuthState) -> Option<String> {
     Some(w.finish())
 }
 
-/// The state a stored text was written from, read with [`crate::json`].
+/// The state a stored text was written from, read with serde_json.
+#[cfg(feature = "serde")]
 pub fn decode(text: &str) -> Decoded {
-    decode_with::<Json>(text)
+    decode_with::<serde_json::Value>(text)
 }
 
-/// The state a stored text was written from, read with the parser `D`.
+/// The state a stored text was written from, read with the JSON reader `D` (the host's
+/// `JSON.parse` in the wasm).
 pub fn decode_with<D: Doc>(text: &str) -> Decoded {
     let Some(doc) = D::parse(text) else {
         return Decoded::Corrupt;
@@ -87,13 +90,13 @@ pub fn decode_with<D: Doc>(text: &str) -> Decoded {
 }
 
 /// An optional member: `Some(None)` when absent or null, `None` when `doc` is not an
-/// object or gives the key twice.
+/// object.
 fn present<D: Doc>(doc: &D, key: &str) -> Option<Option<D>> {
     Some(doc.member(key).ok()?.filter(|value| !value.is_null()))
 }
 
 /// An optional member read with `read`: `Some(None)` when absent or null, `None` when
-/// it is there but of the wrong type, or given twice.
+/// it is there but of the wrong type.
 fn optional<D: Doc, T>(doc: &D, key: &str, read: fn(&D) -> Option<T>) -> Option<Option<T>> {
     match present(doc, key)? {
         None => Some(None),
@@ -142,7 +145,7 @@ fn state_of<D: Doc>(doc: &D, v: u64) -> Option<AuthState> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
 

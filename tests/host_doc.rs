@@ -1,7 +1,8 @@
 //! The shipped wasm reads JSON with the host's `JSON.parse` (`web::doc::HostDoc`); the
-//! native tests and fuzzers read it with `wx_auth::json`. Here both read the same
-//! records and replies and must mean the same thing, except where `wx_auth::doc` says
-//! they differ, and there the host's reading is the one stated.
+//! native tests and fuzzers read it with serde_json (`wx_auth::doc_serde`, which
+//! `record::decode`, `exchange::parse_reply` and `exchange::check_unbind_reply` use).
+//! Here both read the same records and replies and must mean the same thing, except
+//! where `wx_auth::doc` says they differ, and there each reads as stated.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -89,55 +90,107 @@ fn junk_old_and_future_records_read_the_same() {
         r#"{"v":2,"state":"logged-in","token":"t","issuedAt":-5,"expiresAt":900000}"#,
         r#" {"v":2,"state":"logged-out","reason":"expired"} "#,
         r#"{"v":2,"state":"logged-out","reason":"expired"} x"#,
+        // A key given twice: both take the last one.
+        r#"{"v":2,"state":"logged-out","reason":"user","reason":"expired"}"#,
+        r#"{"v":2,"state":"logged-out","reason":"user","reason":"bored"}"#,
+        r#"{"v":1,"v":2,"state":"logged-out","reason":"revoked"}"#,
+        // Whole numbers up to 2^53 - 1 as times, and one past it where nothing reads it.
+        r#"{"v":2,"state":"logged-in","token":"t","issuedAt":1,"expiresAt":9007199254740991}"#,
+        r#"{"v":2,"state":"logged-out","reason":"user","note":9007199254740993}"#,
+        r#"{"v":2,"state":"logged-out","reason":"user","note":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}"#,
     ];
     for text in texts {
         assert_eq!(host(text), record::decode(text), "{text}");
     }
 }
 
-/// A record `crate::json` rejects and the host reads as a logged-out state with `reason`.
-fn only_the_host_reads(text: &str, reason: LogoutReason) {
+/// A record serde_json rejects and the host reads as `state`.
+fn only_the_host_reads(text: &str, state: AuthState) {
     assert_eq!(record::decode(text), Decoded::Corrupt, "{text}");
-    let state = AuthState::LoggedOut {
-        profile: None,
-        reason,
-    };
     assert_eq!(host(text), Decoded::State(state), "{text}");
 }
 
+fn logged_out(reason: LogoutReason) -> AuthState {
+    AuthState::LoggedOut {
+        profile: None,
+        reason,
+    }
+}
+
 #[wasm_bindgen_test]
-fn where_the_parsers_differ_the_host_reads_as_documented() {
-    // A key given twice: ambiguous for wx_auth::json, the last one for the host.
-    only_the_host_reads(
-        r#"{"v":2,"state":"logged-out","reason":"user","reason":"expired"}"#,
-        LogoutReason::Expired,
-    );
-    // 2.0 where an integer is expected: not an integer literal, but the same number.
+fn where_the_parsers_differ_each_reads_as_documented() {
+    // 2.0 or -0 where an integer is expected: not an integer literal for serde_json,
+    // the same number as 2 or 0 for the host.
     only_the_host_reads(
         r#"{"v":2.0,"state":"logged-out","reason":"user"}"#,
-        LogoutReason::User,
+        logged_out(LogoutReason::User),
     );
-    // A lone surrogate in a member the SDK does not read spoils the document only for
-    // crate::json.
+    let session = Session::restore("t", 0, 5).expect("session");
+    only_the_host_reads(
+        r#"{"v":2,"state":"logged-in","token":"t","issuedAt":-0,"expiresAt":5}"#,
+        AuthState::LoggedIn {
+            session,
+            profile: None,
+        },
+    );
+    // A lone surrogate, a number beyond f64's range, or nesting past 127 levels in a
+    // member the SDK does not read spoils the document only for serde_json.
     only_the_host_reads(
         r#"{"v":2,"state":"logged-out","reason":"user","note":"\udc00"}"#,
-        LogoutReason::User,
+        logged_out(LogoutReason::User),
     );
-    // In a member it reads: crate::json rejects the document, the host the string, so
-    // the record is corrupt either way; a genuine U+FFFD is kept.
+    only_the_host_reads(
+        r#"{"v":2,"state":"logged-out","reason":"expired","note":1e400}"#,
+        logged_out(LogoutReason::Expired),
+    );
+    let deep = format!(
+        r#"{{"v":2,"state":"logged-out","reason":"revoked","note":{}1{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    only_the_host_reads(&deep, logged_out(LogoutReason::Revoked));
+    // An integer past 2^53 - 1: exact for serde_json, no integer for the host.
+    let far =
+        r#"{"v":2,"state":"logged-in","token":"t","issuedAt":1,"expiresAt":9007199254740993}"#;
+    let session = Session::restore("t", 1, 9_007_199_254_740_993).expect("session");
+    assert_eq!(
+        record::decode(far),
+        Decoded::State(AuthState::LoggedIn {
+            session,
+            profile: None
+        })
+    );
+    assert_eq!(host(far), Decoded::Corrupt);
+    assert_eq!(host(r#"{"v":9007199254740993}"#), Decoded::Corrupt);
+    assert_eq!(
+        record::decode(r#"{"v":9007199254740993}"#),
+        Decoded::Future(9_007_199_254_740_993)
+    );
+    // A lone surrogate in a member it reads: serde_json rejects the document, the host
+    // the string, so the record is corrupt either way; a genuine U+FFFD is kept.
     let lone = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ud800","avatarUrl":"https://a"}}"#;
     assert_eq!(record::decode(lone), Decoded::Corrupt);
     assert_eq!(host(lone), Decoded::Corrupt);
     let replacement = r#"{"v":2,"state":"profile-granted","profile":{"nickName":"a\ufffd","avatarUrl":"https://a"}}"#;
     assert_eq!(host(replacement), record::decode(replacement));
     assert!(matches!(host(replacement), Decoded::State(_)));
+    // A number beyond f64's range where the SDK reads one: unusable either way.
+    let body = r#"{"token":"abc","expiresIn":1e400}"#;
+    let native = parse_reply(200, body, 0).expect_err("unusable");
+    let hosted = parse_reply_with::<HostDoc>(200, body, 0).expect_err("unusable");
+    assert_eq!((native.code, native.transient), (ErrorCode::Server, false));
+    assert_eq!((hosted.code, hosted.transient), (ErrorCode::Server, false));
 }
 
 #[wasm_bindgen_test]
 fn login_replies_mean_the_same() {
-    let replies: [(u16, &str); 17] = [
+    let replies: [(u16, &str); 21] = [
         (200, r#"{"token":"abc","expiresIn":7200}"#),
         (200, r#"{"token":"abc","expiresIn":7.2e3}"#),
+        (200, r#"{"token":"abc","expiresIn":7200.0}"#),
+        (200, r#"{"token":"abc","expiresIn":7200.000000000001}"#),
+        (200, r#"{"token":"x","token":"abc","expiresIn":7200}"#),
+        (403, r#"{"code":"E1","code":40029,"message":"m"}"#),
         (200, r#"{"token":"abc","expiresIn":"7200"}"#),
         (200, r#"{"token":"abc","expiresIn":0.5}"#),
         (200, r#"{"token":"abc","expiresIn":-1}"#),

@@ -2,7 +2,7 @@
 //!
 //! The shipped wasm carries no JSON parser: the stored record and the backend's replies
 //! are parsed by the engine, which every mini-program already has. Where the host and
-//! `crate::json` differ is said in [`crate::doc`].
+//! the native reader (serde_json) differ is said in [`crate::doc`].
 
 use super::js;
 use crate::doc::Doc;

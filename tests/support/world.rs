@@ -32,7 +32,7 @@ use wx_auth::Config;
 pub struct Native;
 
 impl Host for Native {
-    type Doc = wx_auth::json::Json;
+    type Doc = serde_json::Value;
     type Request = PageRequest;
     type Response = PageResponse;
     type Prompt = u32;

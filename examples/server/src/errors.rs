@@ -1,8 +1,10 @@
 //! The errors the server answers with, and the store's own error type.
 
 use std::fmt;
+use wx_auth::wire::{BackendCode, ErrorBody};
 
-/// An answer other than success: an HTTP status and the JSON body `{code, message}`.
+/// An answer other than success: an HTTP status and the JSON body `{code, message}`
+/// ([`wx_auth::wire::ErrorBody`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// The HTTP status.
@@ -38,9 +40,17 @@ impl ApiError {
         Self::new(500, "INTERNAL", "the session store is unavailable")
     }
 
-    /// The JSON body `{"code": ..., "message": ...}`.
+    /// The body the SDK reads: `{"code": ..., "message": ...}`.
+    pub fn wire(&self) -> ErrorBody {
+        ErrorBody {
+            code: BackendCode::Name(self.code.to_string()),
+            message: self.message.clone(),
+        }
+    }
+
+    /// The JSON text of [`ApiError::wire`].
     pub fn body(&self) -> String {
-        serde_json::json!({ "code": self.code, "message": self.message }).to_string()
+        crate::http::Response::from(self.clone()).body
     }
 }
 

@@ -5,6 +5,7 @@
 //! query, which carries the secret on the stand-in), status.
 
 use crate::errors::ApiError;
+use serde::Serialize;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -118,21 +119,27 @@ pub struct Response {
 }
 
 impl Response {
-    /// An answer with `status` and the JSON `value`.
-    pub fn json(status: u16, value: serde_json::Value) -> Response {
-        Response {
-            status,
-            body: value.to_string(),
+    /// An answer with `status` and `value` as JSON (a `wx_auth::wire` body, or a
+    /// `serde_json::Value`).
+    pub fn json<T: Serialize>(status: u16, value: T) -> Response {
+        match serde_json::to_string(&value) {
+            Ok(body) => Response { status, body },
+            // Only a map with keys that are not strings, or a Serialize impl that fails,
+            // gets here, and no body the server sends has either.
+            Err(e) => {
+                eprintln!("error: a body did not serialize: {e}");
+                Response {
+                    status: 500,
+                    body: String::from(r#"{"code":"INTERNAL","message":"internal error"}"#),
+                }
+            }
         }
     }
 }
 
 impl From<ApiError> for Response {
     fn from(e: ApiError) -> Response {
-        Response {
-            status: e.status,
-            body: e.body(),
-        }
+        Response::json(e.status, e.wire())
     }
 }
 

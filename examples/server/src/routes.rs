@@ -7,6 +7,11 @@
 //! | `GET /api/me` + bearer | 200 `{openid, since}`, 401 without a valid session |
 //! | `POST /auth/unbind {code}` + bearer | 200 `{ok: true}` after a fresh login proves the same user |
 //!
+//! Every other answer is `{code, message}`. The bodies the SDK sends and reads are the
+//! types of `wx_auth::wire` ([`LoginRequest`], [`LoginReply`], [`UnbindRequest`],
+//! [`UnbindReply`], [`wx_auth::wire::ErrorBody`]), shared with the SDK so the protocol
+//! is defined once; `/api/me` is this app's own.
+//!
 //! Input is checked at the door (size, content type, code shape) before anything is
 //! stored or sent to WeChat.
 
@@ -15,7 +20,9 @@ use crate::http::{BodyError, Request, Response};
 use crate::store::{SessionInfo, SessionStore};
 use crate::token;
 use crate::wechat::{CodeExchange, Identity};
+use serde::de::DeserializeOwned;
 use serde_json::json;
+use wx_auth::wire::{LoginReply, LoginRequest, UnbindReply, UnbindRequest};
 
 /// Longest `wx.login` code accepted (real ones are 32 characters).
 pub const MAX_CODE_CHARS: usize = 128;
@@ -66,8 +73,8 @@ impl App {
     }
 
     fn login(&self, req: &Request) -> Answer {
-        let code = read_code(req)?;
-        let identity = self.exchange(&code)?;
+        let LoginRequest { code } = read_json(req)?;
+        let identity = self.exchange(check_code(&code)?)?;
         let token = token::generate().map_err(|_| {
             eprintln!("error: the OS random source failed");
             ApiError::internal()
@@ -81,7 +88,10 @@ impl App {
         )?;
         Ok(Response::json(
             200,
-            json!({ "token": token.token, "expiresIn": self.ttl }),
+            LoginReply {
+                token: token.token,
+                expires_in: self.ttl,
+            },
         ))
     }
 
@@ -89,7 +99,7 @@ impl App {
         if let Some(t) = token::from_bearer(req.header("authorization")) {
             self.store.revoke(&token::hash(t))?;
         }
-        Ok(Response::json(200, json!({ "ok": true })))
+        Ok(Response::json(200, UnbindReply { ok: true }))
     }
 
     fn me(&self, req: &Request) -> Answer {
@@ -104,8 +114,8 @@ impl App {
     /// the same WeChat user is present now (a stolen token alone cannot erase an account).
     fn unbind(&self, req: &Request) -> Answer {
         let session = self.session(req)?;
-        let code = read_code(req)?;
-        let identity = self.exchange(&code)?;
+        let UnbindRequest { code } = read_json(req)?;
+        let identity = self.exchange(check_code(&code)?)?;
         if identity.openid != session.openid {
             return Err(ApiError::new(
                 403,
@@ -114,7 +124,7 @@ impl App {
             ));
         }
         self.store.unbind(&session.openid)?;
-        Ok(Response::json(200, json!({ "ok": true })))
+        Ok(Response::json(200, UnbindReply { ok: true }))
     }
 
     fn session(&self, req: &Request) -> Result<SessionInfo, ApiError> {
@@ -133,9 +143,10 @@ impl App {
     }
 }
 
-/// The `code` of a `{"code": "..."}` JSON body, checked: JSON content type (else 415),
-/// a readable JSON object (else 400), a code of 1 to 128 characters of `[A-Za-z0-9_-]`.
-pub fn read_code(req: &Request) -> Result<String, ApiError> {
+/// A `{"code": "..."}` body ([`LoginRequest`], [`UnbindRequest`]), read: JSON content
+/// type (else 415), a JSON object with a string `code` (else 400). Of a key given
+/// twice, the last one counts.
+pub fn read_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let media = req
         .header("content-type")
         .and_then(|v| v.split(';').next())
@@ -154,10 +165,15 @@ pub fn read_code(req: &Request) -> Result<String, ApiError> {
         .map_err(|_| ApiError::bad_request("the body could not be read"))?;
     let doc: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::bad_request("the body is not JSON"))?;
-    let code = doc
-        .get("code")
-        .and_then(|c| c.as_str())
-        .ok_or_else(|| ApiError::bad_request("the body has no string \"code\""))?;
+    // An object only: serde's derived structs would also take an array of the fields.
+    if !doc.is_object() {
+        return Err(ApiError::bad_request("the body is not a JSON object"));
+    }
+    T::deserialize(doc).map_err(|_| ApiError::bad_request("the body has no string \"code\""))
+}
+
+/// `code` when it is 1 to 128 characters of `[A-Za-z0-9_-]` (else 400).
+pub fn check_code(code: &str) -> Result<&str, ApiError> {
     let well_formed = (1..=MAX_CODE_CHARS).contains(&code.len())
         && code
             .bytes()
@@ -167,5 +183,44 @@ pub fn read_code(req: &Request) -> Result<String, ApiError> {
             "the code must be 1 to {MAX_CODE_CHARS} characters of A-Z, a-z, 0-9, _ and -"
         )));
     }
-    Ok(code.to_string())
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &str) -> Result<LoginRequest, ApiError> {
+        read_json(
+            &Request::new("POST", "/auth/login")
+                .with_header("Content-Type", "application/json")
+                .with_body(body),
+        )
+    }
+
+    #[test]
+    fn request_bodies_are_json_objects_with_a_string_code() {
+        let code = |c: &str| LoginRequest { code: c.into() };
+        assert_eq!(read(r#"{"code":"abc"}"#), Ok(code("abc")));
+        assert_eq!(read(r#"{"code":"abc","extra":[1]}"#), Ok(code("abc")));
+        assert_eq!(read(r#"{"code":"a","code":"b"}"#), Ok(code("b")));
+        for body in [
+            "",
+            "{",
+            r#"["abc"]"#,
+            r#""abc""#,
+            "{}",
+            r#"{"code":7}"#,
+            r#"{"code":null}"#,
+        ] {
+            assert_eq!(read(body).map_err(|e| e.status), Err(400), "{body}");
+        }
+        let plain = Request::new("POST", "/auth/login").with_body(r#"{"code":"abc"}"#);
+        assert_eq!(
+            read_json::<UnbindRequest>(&plain).map_err(|e| e.status),
+            Err(415)
+        );
+        assert_eq!(check_code("abc-_1"), Ok("abc-_1"));
+        assert!(check_code("a b").is_err() && check_code("").is_err());
+    }
 }

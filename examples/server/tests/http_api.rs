@@ -4,6 +4,7 @@ mod support;
 
 use std::time::Duration;
 use support::{get, post_json, request, Proc, Redis, TempPath};
+use wx_auth::wire::{BackendCode, ErrorBody, LoginReply, UnbindReply};
 use wx_auth_server::standin::openid_for;
 
 const APPID: &str = "wx-test-app";
@@ -83,7 +84,7 @@ impl Stack {
         self.register(code, user);
         let a = self.login(code);
         assert_eq!(a.status, 200, "{}", a.body);
-        a.json()["token"].as_str().expect("a token").to_string()
+        a.wire::<LoginReply>().token
     }
 }
 
@@ -94,11 +95,11 @@ fn login_me_logout_me_refused() {
     let a = st.login("code-000001");
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.header("content-type"), Some("application/json"));
-    let body = a.json();
-    let token = body["token"].as_str().unwrap().to_string();
+    let LoginReply { token, expires_in } = a.wire();
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
-    assert_eq!(body["expiresIn"], 7200);
+    assert_eq!(expires_in, 7200);
+    let body = a.json();
     assert_eq!(
         body.as_object().unwrap().len(),
         2,
@@ -112,7 +113,10 @@ fn login_me_logout_me_refused() {
     assert!(since.abs_diff(wx_auth_server::unix_now()) < 600);
 
     let out = post_json(st.s(), "/auth/logout", Some(&token), "");
-    assert_eq!((out.status, out.json()["ok"].as_bool()), (200, Some(true)));
+    assert_eq!(
+        (out.status, out.wire::<UnbindReply>()),
+        (200, UnbindReply { ok: true })
+    );
     let me = get(st.s(), "/api/me", Some(&token));
     assert_eq!((me.status, me.code()), (401, "UNAUTHORIZED".to_string()));
     // Idempotent: again, with a garbage token, with none.
@@ -160,7 +164,9 @@ fn wechat_errors_map_to_stable_answers() {
             "errcode {errcode}: {}",
             a.body
         );
-        assert!(!a.json()["message"].as_str().unwrap_or("").is_empty());
+        let body: ErrorBody = a.wire();
+        assert_eq!(body.code, BackendCode::Name(code.to_string()));
+        assert!(!body.message.is_empty());
     }
     // The real thing, not injected: unknown code, reused code, expired code.
     assert_eq!(st.login("never-registered").code(), "INVALID_CODE");
@@ -353,8 +359,8 @@ fn unbind_needs_the_same_user_present_then_erases_the_binding() {
 
     let a = post_json(s, "/auth/unbind", Some(&t1), r#"{"code":"u1"}"#);
     assert_eq!(
-        (a.status, a.json()["ok"].as_bool()),
-        (200, Some(true)),
+        (a.status, a.wire::<UnbindReply>()),
+        (200, UnbindReply { ok: true }),
         "{}",
         a.body
     );

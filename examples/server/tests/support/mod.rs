@@ -168,6 +168,11 @@ impl Answer {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+    /// The body as one of the SDK's wire types (`wx_auth::wire`), strictly.
+    pub fn wire<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not a {} ({e}): {}", std::any::type_name::<T>(), self.body))
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
