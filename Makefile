@@ -50,7 +50,7 @@ test-lint:
 	cargo fmt --all -- --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings  # the shipped no_std build
+	cargo clippy --quiet --target wasm32v1-none --lib --no-default-features -- -D warnings  # the shipped no_std MVP build
 	cargo clippy --quiet -p wx-auth-server --all-targets -- -D warnings
 
 # The pure core, natively.
