@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: docs setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: docs setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -43,14 +43,14 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
 	@echo "make test: all suites passed"
 
 test-lint:
 	cargo fmt --all -- --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings  # the shipped no_std build
+	cargo clippy --quiet --target wasm32v1-none --lib --no-default-features -- -D warnings  # the shipped no_std MVP build
 	cargo clippy --quiet -p wx-auth-server --all-targets -- -D warnings
 
 # The pure core, natively.
@@ -76,6 +76,10 @@ test-wasm-node:
 
 test-wasm-browser:
 	WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --tests
+
+# Every dist/*.wasm is a WebAssembly MVP module (wabt's wasm-validate, post-MVP features off).
+test-mvp:
+	tests/mvp/run.sh dist
 
 # The shipped dist/ in a node realm shaped like a mini-program logic layer.
 test-dist:

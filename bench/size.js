@@ -45,10 +45,10 @@ function ourFiles() {
 function breakdown() {
   const dir = path.join(OUT, 'named');
   fs.mkdirSync(dir, { recursive: true });
-  const src = path.join(ROOT, 'target/wasm32-unknown-unknown/release/wx_auth.wasm');
+  const src = path.join(ROOT, 'target/wasm32v1-none/release/wx_auth.wasm');
   execFileSync('wasm-bindgen', ['--target', 'nodejs', '--no-typescript', '--keep-debug', '--out-dir', dir, src]);
   const named = path.join(dir, 'wx_auth.named.wasm');
-  execFileSync(path.join(ROOT, 'tools/node_modules/.bin/wasm-opt'), ['-Oz', '--debuginfo', '--strip-dwarf', '--strip-producers',
+  execFileSync(path.join(ROOT, 'tools/node_modules/.bin/wasm-opt'), ['--mvp-features', '-Oz', '--debuginfo', '--strip-dwarf', '--strip-producers',
     '--remove-exports', '--pass-arg=remove-exports@__abort_handler,__instance_terminated', path.join(dir, 'wx_auth_bg.wasm'), '-o', named]);
   const items = JSON.parse(execFileSync('twiggy', ['top', '-n', '100000', '-f', 'json', named], { encoding: 'utf8', maxBuffer: 64 << 20 }));
   const groups = {};

@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*"; }
 
-# Debian packages for the tests: Chromium + ChromeDriver (browser tests) and jsc
-# (JavaScriptCore, the iOS-like runner).
+# Debian packages for the tests: Chromium + ChromeDriver (browser tests), jsc
+# (JavaScriptCore, the iOS-like runner) and wabt (wasm-validate, for `make test-mvp`).
 missing=()
 if [ "${1:-all}" != build ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   [ -x /usr/bin/jsc ] || missing+=(libjavascriptcoregtk-4.0-bin)
+  [ -x /usr/bin/wasm-validate ] || missing+=(wabt)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
@@ -22,11 +23,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The wasm target.
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  log "rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
+# The wasm targets: wasm32v1-none (WebAssembly MVP, no_std) for the shipped module,
+# wasm32-unknown-unknown (std) for the wasm-bindgen-test suites.
+for target in wasm32v1-none wasm32-unknown-unknown; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    log "rustup target add $target"
+    rustup target add "$target"
+  fi
+done
 
 # wasm-bindgen-cli at exactly the version in Cargo.lock. Not `--locked`: its lockfile
 # names a webpki-roots release this registry lacks (toolchain.md §2);

@@ -5,17 +5,27 @@ cd "$(dirname "$0")/.."
 crate=wx_auth
 # `cargo rustc --crate-type cdylib` is what makes `lto = true` apply; plain `cargo build`
 # with crate-type ["cdylib", "rlib"] silently skips LTO (toolchain.md §4).
-cargo rustc --quiet --lib --release --target wasm32-unknown-unknown --crate-type cdylib \
+# wasm32v1-none is the WebAssembly MVP plus mutable-globals (stable since Rust 1.84, core
+# and alloc only, which the no_std build needs): no bulk-memory, reference-types,
+# sign-ext, nontrapping-fptoint or multi-value, which older iOS JavaScriptCore may
+# refuse (toolchain.md §11, route A). `make test-mvp` checks the result.
+cargo rustc --quiet --lib --release --target wasm32v1-none --crate-type cdylib \
   --no-default-features  # no_std: see [features] in Cargo.toml
+# Without reference types wasm-bindgen keeps JS values in a slab in the glue
+# (heap/addHeapObject) instead of an externref table in the module.
 wasm-bindgen --target nodejs --no-typescript --out-dir target/bindgen \
-  "target/wasm32-unknown-unknown/release/$crate.wasm"
+  "target/wasm32v1-none/release/$crate.wasm"
 rm -rf dist.tmp && mkdir -p dist.tmp
-# -Oz with binaryen 132, then once more after re-building the control flow (flatten +
-# rereloop) until it stops shrinking: about 150 B brotli more than -Oz alone. The two
-# exported globals wasm-bindgen adds are removed because WXWebAssembly on iOS cannot
-# load a module that exports globals (platform.md §1.1). The target_features section
-# is only for tools and goes too.
-tools/node_modules/.bin/wasm-opt -Oz --flatten --rereloop -Oz --converge \
+# -Oz with binaryen 132, then twice more after re-building the control flow (flatten +
+# rereloop), all of it repeated until it stops shrinking. Measured on the MVP module
+# (brotli): -Oz alone 23,538 B; with the flatten + rereloop round 23,353 B; with
+# --converge 23,293 B; with the second -Oz after the round 23,243 B (raw and gzip
+# shrink too; a third -Oz gains nothing, a second round makes it larger).
+# --mvp-features keeps the output MVP: without it wasm-opt turns on the features it
+# defaults to and writes sign-ext opcodes back in. The two exported globals wasm-bindgen
+# adds are removed because WXWebAssembly on iOS cannot load a module that exports
+# globals (platform.md §1.1). The target_features section is only for tools and goes too.
+tools/node_modules/.bin/wasm-opt --mvp-features -Oz --flatten --rereloop -Oz -Oz --converge \
   --strip-debug --strip-producers --strip-target-features \
   --remove-exports --pass-arg=remove-exports@__abort_handler,__instance_terminated \
   "target/bindgen/${crate}_bg.wasm" -o "dist.tmp/$crate.wasm"

@@ -9,9 +9,13 @@ const BUDGET = {
   // measured 24,898 B brotli (JSON read by the host's JSON.parse, no parser in the wasm)
   'wx_auth.wasm (brotli)': { bytes: 27500, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
   // measured 678 + 2,421 + 744 = 3,843 B gzip (the glue grew with the structural
-  // accessors that took the request overhead from ~42 to ~15 µs)
+  // accessors that took the request overhead from ~42 to ~15 µs); then 678 + 2,581 + 744
+  // = 4,003 B with the MVP module, against 3,840 B for the same code with reference
+  // types: without them wasm-bindgen's glue keeps JS values in its own slab
+  // (addHeapObject/getObject/takeObject around every call), +163 B, and the budget rose
+  // by exactly that, from 4,100
   'shim + glue + text-codec (gzip)': {
-    bytes: 4100,
+    bytes: 4263,
     measure: (dir) => ['index.js', 'wx_auth.js', 'text-codec.js'].reduce((n, f) => n + sizes(path.join(dir, f)).gzip, 0),
   },
 };

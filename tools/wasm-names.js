@@ -7,9 +7,8 @@
 // wasm and the glue both carry, and that brotli cannot squeeze (the hashes are random).
 // `shorten` renames them `a`, `b`, … (module `a`) in the wasm's import and export
 // sections only, and returns the renaming so wxify.js can apply it to the glue.
-// `memory` and `__wbindgen_externrefs` keep their names: tests read them from the
-// instance.
-const KEEP = new Set(['memory', '__wbindgen_externrefs']);
+// `memory` keeps its name: tests read it from the instance.
+const KEEP = new Set(['memory']);
 
 function shortName(i) {
   const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';

@@ -4,7 +4,8 @@
 //    fallback where missing: WeChat on phones has neither, platform.md §0);
 //  - the tail that reads the .wasm with `fs` and builds `WebAssembly.Module` synchronously
 //    is replaced by exported `__wbg_get_imports` / `__wbg_finalize_init`, so the shim can
-//    instantiate through `WXWebAssembly.instantiate(path)` (toolchain.md §6).
+//    instantiate through `WXWebAssembly.instantiate(path)` (toolchain.md §6); it calls
+//    `__wbindgen_start` only when the glue did (a module built with reference types);
 //  - with a .wasm given, its import and export names are shortened (tools/wasm-names.js)
 //    and the glue is made to use the short names.
 // It fails loudly when the glue does not look as expected (a wasm-bindgen upgrade).
@@ -31,7 +32,7 @@ function useShortNames(src, { imports, exports, modules }) {
   out = out.replace(/\bwasm\.(\w+)/g, (whole, old) => {
     const short = exports.get(old);
     if (short) return `wasm.${short}`;
-    if (old === 'memory' || old === '__wbindgen_externrefs') return whole;
+    if (old === 'memory') return whole;
     throw new Error(`wxify: the glue uses wasm.${old}, which the module does not export`);
   });
   return out;
@@ -39,7 +40,11 @@ function useShortNames(src, { imports, exports, modules }) {
 
 function wxify(src) {
   const tail = /const wasmPath = `\$\{__dirname\}\/[\w-]+_bg\.wasm`;\nconst wasmBytes = require\('fs'\)\.readFileSync\(wasmPath\);\nconst wasmModule = new WebAssembly\.Module\(wasmBytes\);\nlet wasmInstance = new WebAssembly\.Instance\(wasmModule, __wbg_get_imports\(\)\);\nlet wasm = wasmInstance\.exports;\n(wasm\.__wbindgen_start\(\);\n)?\s*$/;
-  if (!tail.test(src)) throw new Error('wxify: the glue tail is not the one wasm-bindgen 0.2.130 writes');
+  const found = src.match(tail);
+  if (!found) throw new Error('wxify: the glue tail is not the one wasm-bindgen 0.2.130 writes');
+  // The start function only exists with reference types (it fills the externref table);
+  // the MVP module keeps JS values in the glue's heap slab and has none.
+  const start = found[1] !== undefined;
   const caches = [];
   const re = /^let (cached\w+Memory0) = null;$/gm;
   let m;
@@ -51,7 +56,7 @@ function wxify(src) {
     'function __wbg_finalize_init(instance) {',
     '    wasm = instance.exports;',
     ...caches.map((c) => `    ${c} = null;`),
-    "    if (typeof wasm.__wbindgen_start === 'function') wasm.__wbindgen_start();",
+    ...(start ? ['    wasm.__wbindgen_start();'] : []),
     '}',
     'exports.__wbg_get_imports = __wbg_get_imports;',
     'exports.__wbg_finalize_init = __wbg_finalize_init;',

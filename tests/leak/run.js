@@ -7,6 +7,14 @@
 //
 // Samples (after gc()) at cycle 500 (warm-up) and 2,500 / 5,000 / 7,500 / 10,000:
 // - wasm linear memory (memory.buffer.byteLength): must not grow at all after warm-up;
+// - the JS values the wasm holds: the MVP module has no externref table, wasm-bindgen's
+//   glue keeps each JS value the wasm refers to in a slab (its `heap` array, with a free
+//   list from `heap_next`). Its length (the high-water mark) and the number of live
+//   values in it (length minus the free list minus the 1,028 reserved slots) must not
+//   change after warm-up: a JsValue, Promise or closure the SDK keeps per cycle is one
+//   more live slot per cycle. The glue is minified and keeps the slab private, so the
+//   realm appends a probe to the shipped dist/wx_auth.js that returns the two (found by
+//   the code around them; the check fails loudly when the glue changes shape);
 // - the JS heap (process.memoryUsage().heapUsed).
 //
 // The simulator is test infrastructure, not the SDK, and some of it grows by design:
@@ -40,13 +48,39 @@ const RESUBSCRIBE_EVERY = 100;
 // Measured on node 20: about 0.04 MB net (the SDK run and the control both grow ~2.8 MB,
 // the simulator's sessions and codes maps, ~300 B per login). 1 MB is 25 times that,
 // room for GC noise, and still catches a leak of ~110 B per cycle over 9,500 cycles.
-// (A leaked onChange closure per cycle shows first in wasm memory and the externref table.)
+// It is the coarse check: a JsValue the SDK keeps per cycle adds ~100 B of JS heap and
+// passes it (tried twice: 0.90 and 0.99 MB net), but adds one live value per cycle to
+// the glue's slab, which must not grow at all; a closure kept per cycle fails both.
 const HEAP_LIMIT_MB = 1;
 
 const MB = 1024 * 1024;
 
+// The glue's slab: `let heap = new Array(1024).fill(undefined)`, four constants pushed
+// (undefined, null, true, false), and `heap_next`, the head of the free list, tested in
+// addHeapObject as `if (heap_next === heap.length) heap.push(heap.length + 1)`.
+const GLUE = path.join(root, 'dist/wx_auth.js');
+const SLAB_RESERVED = 1028;
+const escapeRe = (s) => s.replace(/[$]/g, '\\$&');
+function withSlabProbe(file, text) {
+  if (file !== GLUE) return text;
+  const heap = /(?:^|[^\w$])([\w$]+)=new Array\(1024\)\.fill\(void 0\)/.exec(text);
+  const h = heap && escapeRe(heap[1]);
+  const next = heap && new RegExp('(?:^|[^\\w$])([\\w$]+)===' + h + '\\.length&&' + h + '\\.push\\(').exec(text);
+  if (!next) throw new Error('leak check: the heap slab is not where it was in the glue (wasm-bindgen or terser changed?)');
+  return text + '\n;exports.__slabProbe=function(){return{heap:' + heap[1] + ',next:' + next[1] + '}};\n';
+}
+
+function slab(glue) {
+  const { heap, next } = glue.__slabProbe();
+  let free = 0;
+  for (let i = next; i < heap.length; i = heap[i]) {
+    if (typeof i !== 'number' || ++free > heap.length) throw new Error('leak check: the slab free list is not a list');
+  }
+  return { slots: heap.length, live: heap.length - SLAB_RESERVED - free };
+}
+
 function newRealm() {
-  const realm = createRealm({ root: root, noFinalizationRegistry: true });
+  const realm = createRealm({ root: root, noFinalizationRegistry: true, source: withSlabProbe });
   if (realm.run('typeof FinalizationRegistry') !== 'undefined') throw new Error('FinalizationRegistry is still in the realm');
   realm.loadModuleAsScript(SIM);
   // setImmediate: callbacks stay asynchronous without node's 1 ms setTimeout clamp.
@@ -99,7 +133,8 @@ async function sdkRun() {
   const auth = await sdk.createAuth({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: API + '/auth/login', logoutUrl: API + '/auth/logout', now: sim.now, setTimeout: sim.setTimeout });
   if (realm.instances.length !== 1) throw new Error('expected one wasm instance, got ' + realm.instances.length);
   const exports = realm.instances[0].exports;
-  const wasmInfo = () => ({ wasmBytes: exports.memory.buffer.byteLength, externrefs: exports.__wbindgen_externrefs.length });
+  const glue = realm.require('./dist/wx_auth.js'); // the module the shim loaded
+  const wasmInfo = () => Object.assign({ wasmBytes: exports.memory.buffer.byteLength }, slab(glue));
 
   let changes = 0;
   let listenerCalls = 0;
@@ -171,9 +206,9 @@ async function main() {
     `onChange re-registered every ${RESUBSCRIBE_EVERY} cycles (${result.changes} notifications); ` +
     `simulator logs truncated every ${TRUNCATE_EVERY} cycles`);
   console.log('');
-  console.log('   cycle   wasm memory B   externref table   SDK heap MB   control heap MB');
+  console.log('   cycle   wasm memory B   slab slots   live JS values   SDK heap MB   control heap MB');
   s.forEach((x, k) => {
-    console.log(pad(x.cycle, 8) + pad(x.wasmBytes, 16) + pad(x.externrefs, 18) + pad(mb(x.heapUsed), 14) + pad(mb(ctl[k].heapUsed), 18));
+    console.log(pad(x.cycle, 8) + pad(x.wasmBytes, 16) + pad(x.slots, 13) + pad(x.live, 17) + pad(mb(x.heapUsed), 14) + pad(mb(ctl[k].heapUsed), 18));
   });
   const first = s[0];
   const last = s[s.length - 1];
@@ -188,8 +223,8 @@ async function main() {
 
   const checks = [];
   const check = (name, ok) => { checks.push(ok); console.log((ok ? 'ok - ' : 'not ok - ') + name); };
-  const wasmGrew = s.filter((x) => x.wasmBytes !== first.wasmBytes || x.externrefs !== first.externrefs);
-  check(`wasm linear memory (${first.wasmBytes} B) and externref table (${first.externrefs}) do not grow after warm-up`, wasmGrew.length === 0);
+  const wasmGrew = s.filter((x) => x.wasmBytes !== first.wasmBytes || x.slots !== first.slots || x.live !== first.live);
+  check(`wasm linear memory (${first.wasmBytes} B) and the JS values it holds (${first.live} live in a slab of ${first.slots}) do not grow after warm-up`, wasmGrew.length === 0);
   check(`JS heap growth after warm-up, net of the simulator, ${mb(net)} MB <= ${HEAP_LIMIT_MB} MB`, net <= HEAP_LIMIT_MB * MB);
   if (unhandled.length) console.log('note: unhandled rejections: ' + unhandled.map(String).join('; '));
   const passed = checks.filter(Boolean).length;

@@ -10,7 +10,9 @@
 //   other shape), and like iOS refuses modules that export globals.
 // Options: `noFinalizationRegistry: true` deletes FinalizationRegistry from the realm (so
 // wasm-bindgen's automatic cleanup cannot hide a leak); `instances` lists every
-// WebAssembly.Instance made (for reading `exports.memory.buffer.byteLength`).
+// WebAssembly.Instance made (for reading `exports.memory.buffer.byteLength`);
+// `source: (file, text) => text` may rewrite a file before it is compiled (the leak check
+// appends a probe to the glue).
 // Every object the SDK receives is made inside the realm, because the wasm-bindgen glue
 // tests `instanceof Object` / `instanceof Promise` against the realm's own classes.
 const fs = require('fs');
@@ -86,7 +88,9 @@ function createRealm(options) {
       if (cache[file]) return cache[file].exports;
       const module = { exports: {} };
       cache[file] = module;
-      const fn = vm.compileFunction(fs.readFileSync(file, 'utf8'), DEFINE_PARAMS, { parsingContext: context, filename: file });
+      let text = fs.readFileSync(file, 'utf8');
+      if (opts.source) text = opts.source(file, text);
+      const fn = vm.compileFunction(text, DEFINE_PARAMS, { parsingContext: context, filename: file });
       fn.call(module.exports, makeRequire(path.dirname(file)), module, module.exports);
       return module.exports;
     };
