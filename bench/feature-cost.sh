@@ -13,24 +13,41 @@ git worktree add -q --detach "$tree" HEAD
 ln -s "$root/tools/node_modules" "$tree/tools/node_modules"
 cd "$tree"
 
-# Removes `pub fn <name>(` and the doc comment and attributes above it from the driver.
+# Removes `pub fn <name>(` and the doc comment and attributes above it from the exported
+# methods, and the engine's dispatch of that call, so that the flow behind it is no
+# longer reachable and LTO drops it too.
 remove() {
   node -e '
-    const fs = require("fs"), f = "src/web/driver.rs";
-    let s = fs.readFileSync(f, "utf8");
+    const fs = require("fs");
+    const ARMS = {
+      get_setting: "Call::GetSetting =>",
+      open_setting: "Call::OpenSetting =>",
+      unbind: "Call::Unbind =>",
+      get_user_profile: "Call::GetUserProfile(desc) =>",
+      reset: "Call::Reset =>",
+      open_privacy_contract: "Call::OpenPrivacyContract =>",
+    };
+    let s = fs.readFileSync("src/web/auth.rs", "utf8");
+    let e = fs.readFileSync("src/engine/mod.rs", "utf8");
     for (const name of process.argv.slice(1)) {
       const at = s.indexOf("    pub fn " + name + "(");
       if (at < 0) throw new Error("no method " + name);
       const start = s.lastIndexOf("\n\n", at) + 1;
       const end = s.indexOf("\n    }\n", at) + "\n    }\n".length;
       s = s.slice(0, start) + s.slice(end);
+      const arm = ARMS[name];
+      const i = e.indexOf(arm);
+      if (i < 0) throw new Error("no dispatch " + arm);
+      const j = e.indexOf("\n", i);
+      e = e.slice(0, i) + arm.replace("(desc)", "(_)") + " {}" + e.slice(j);
     }
-    fs.writeFileSync(f, s);
+    fs.writeFileSync("src/web/auth.rs", s);
+    fs.writeFileSync("src/engine/mod.rs", e);
   ' "$@"
 }
 
 size() {
-  git checkout -q src/web/driver.rs
+  git checkout -q src/web/auth.rs src/engine/mod.rs
   [ $# -eq 0 ] || remove "$@"
   # Unused-code warnings are expected here; the log is shown only when the build fails.
   tools/build-dist.sh >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
