@@ -67,14 +67,15 @@ function breakdown() {
 function crateOf(name) {
   if (/^custom section|subsection$/.test(name)) return null;
   if (/^data segment/.test(name)) return 'data segments (strings, tables)';
-  if (/externref shim|^__wbindgen|^__wbg|^__externref|^export "|^import |^elem\[|^table\[|^type\[|wasm_bindgen::|wasm_bindgen\[/.test(name)) return 'wasm-bindgen (glue shims, externref table, closures)';
+  if (/externref shim|^__wbindgen|^__wbg|^__externref|^export "|^import |^elem\[|^table\[|^type\[|wasm_bindgen::|wasm_bindgen\[/.test(name)) return 'wasm-bindgen (glue shims, closures)';
   if (/wasm_bindgen_futures/.test(name)) return 'wasm-bindgen-futures';
   if (/js_sys/.test(name)) return 'js-sys';
   if (/core::fmt|core\[[0-9a-f]+\]::fmt/.test(name)) return 'core::fmt (formatting)';
   if (/lol_alloc|__rust_(alloc|dealloc|realloc)|__rdl_|alloc::alloc|__rustc.*__rust/.test(name)) return 'allocator (lol_alloc, __rust_alloc)';
   if (/^<?(alloc|&?alloc)(\[|::)|^<alloc/.test(name)) return 'alloc (Vec, String, BTreeMap…)';
   if (/^<?&?(core)(\[|::)|^memcmp|^memcpy|^memset|^memmove|^__multi3|^__/.test(name)) return 'core + compiler builtins (other)';
-  if (/wx_auth::web::/.test(name)) return 'ours: src/web (wx bindings, driver)';
+  if (/wx_auth::web::/.test(name)) return 'ours: src/web (wx bindings, the effect interpreter)';
+  if (/wx_auth::engine::/.test(name)) return 'ours: src/engine (every flow)';
   if (/wx_auth::/.test(name)) return 'ours: core (machine, record, exchange, …)';
   if (/^code\[/.test(name)) return 'unnamed code (closure shims)';
   return 'other';
