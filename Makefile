@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: docs setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: docs test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -43,7 +43,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -80,6 +80,10 @@ test-wasm-browser:
 # Every dist/*.wasm is a WebAssembly MVP module (wabt's wasm-validate, post-MVP features off).
 test-mvp:
 	tests/mvp/run.sh dist
+
+# The committed dist/ (and the example's copy) is what make dist builds: it installs from git without Rust.
+test-committed: dist
+	scripts/check-committed.sh
 
 # The shipped dist/ in a node realm shaped like a mini-program logic layer.
 test-dist:
