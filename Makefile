@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: docs test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -43,7 +43,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-package test-types
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -112,6 +112,17 @@ test-pages: dist
 # The example project checked offline by miniprogram-ci (app.json, pages, JS, WXML) and WXML compiled by wcc.
 test-mp-ci: dist
 	node tests/mp-ci/check.js
+
+# The npm tarball (dist/ as committed, the types, READMEs, LICENSE, CHANGELOG) in target/package/.
+package: dist
+	@mkdir -p target/package
+	@npm pack --silent --pack-destination target/package
+	@ls target/package/wx-auth-*.tgz
+
+# The packed tarball installed into a fresh mini-program project, built by miniprogram-ci's packNpm
+# (DevTools' "build npm") and run in the strict mini-program realm.
+test-package: dist
+	node tests/mp-ci/package.js
 
 # A page written in TypeScript against dist/index.d.ts and miniprogram-api-typings, tsc --strict.
 test-types: dist

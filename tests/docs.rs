@@ -63,3 +63,19 @@ fn the_diagram_has_every_state_and_the_arrows_the_machine_allows() {
     assert!(!has("privacy-agreed", "unbind()", "privacy-agreed"));
     assert!(has("logged-out", "login()", "logged-in"));
 }
+
+#[test]
+fn the_versions_agree() {
+    let version = env!("CARGO_PKG_VERSION");
+    let package: serde_json::Value = serde_json::from_str(&read("package.json")).unwrap();
+    assert_eq!(package["version"], version, "package.json and Cargo.toml");
+    let changelog = read("CHANGELOG.md");
+    let released = changelog
+        .lines()
+        .find(|l| l.starts_with("## [") && !l.starts_with("## [Unreleased]"))
+        .unwrap_or_default();
+    assert!(
+        released.starts_with(&format!("## [{version}] - ")),
+        "the CHANGELOG's newest release is {released:?}, the crate {version}"
+    );
+}
