@@ -157,11 +157,6 @@ impl Machine {
         &self.state
     }
 
-    /// The configuration.
-    pub fn config(&self) -> Config {
-        self.config
-    }
-
     /// Checks a `getUserProfile` `desc` before wx is called: 1 to 30 characters.
     pub fn check_profile_desc(&self, desc: &str) -> Result<(), AuthError> {
         let n = crate::text::char_count(desc);

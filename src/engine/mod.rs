@@ -138,11 +138,6 @@ impl<H: Host> Engine<H> {
         self.machine.state()
     }
 
-    /// The configuration.
-    pub fn config(&self) -> Config {
-        self.config
-    }
-
     /// A page's asynchronous call; it settles later with [`Effect::Settle`] and this id.
     pub fn call(&mut self, now: u64, call: Call<H>) -> CallId {
         self.now = now;
