@@ -166,6 +166,26 @@ async function main() {
     const b = zlib.brotliDecompressSync(fs.readFileSync(path.join(dist, 'wx_auth.wasm.br')));
     assert.ok(a.equals(b));
   });
+  await test('messages: every error code and state has a text in Chinese and English', () => {
+    const messages = require(path.join(dist, 'messages.js'));
+    const dts = fs.readFileSync(path.join(dist, 'index.d.ts'), 'utf8');
+    const codes = /export type AuthErrorCode =([^;]*);/.exec(dts)[1].match(/'([A-Z_]+)'/g).map((c) => c.slice(1, -1));
+    assert.ok(codes.length >= 12 && codes.indexOf('THROTTLED') >= 0, 'codes ' + codes.join(','));
+    assert.deepStrictEqual(messages.languages, ['zh-CN', 'en']);
+    for (const lang of messages.languages) {
+      const fallback = messages.errorMessage({}, lang);
+      const texts = codes.map((code) => messages.errorMessage({ code: code }, lang));
+      texts.forEach((t, i) => assert.ok(t && t !== fallback, lang + ' has no text for ' + codes[i]));
+      assert.strictEqual(new Set(texts).size, texts.length, lang + ': two codes share a text');
+      for (const kind of ['anonymous', 'privacy-agreed', 'profile-granted', 'logged-in', 'logged-out']) {
+        assert.ok(messages.stateMessage({ kind: kind }, lang) !== kind, lang + ' has no text for ' + kind);
+      }
+    }
+    assert.strictEqual(messages.errorMessage({ code: 'NETWORK' }), '网络不可用，请稍后重试', 'Chinese by default');
+    assert.strictEqual(messages.stateMessage({ kind: 'logged-out', reason: 'expired' }), '已退出登录（登录已过期，请重新登录）');
+    assert.strictEqual(messages.errorMessage(null), '出错了');
+    assert.strictEqual(messages.errorMessage({ code: 'NO_SUCH_CODE' }, 'en'), 'Something went wrong');
+  });
   await test('text-codec: the fallback encodes and decodes UTF-8 exactly like the native codec', () => {
     const codec = require(path.join(dist, 'text-codec.js'));
     const enc = new codec.FallbackEncoder();

@@ -27,7 +27,7 @@ async function main() {
     tarball = path.join(work, out[0].filename);
     const files = out[0].files.map((f) => f.path).sort();
     const want = ['CHANGELOG.md', 'LICENSE', 'README.md', 'README.zh-CN.md', 'dist/index.d.ts', 'dist/index.js',
-      'dist/text-codec.js', 'dist/wx_auth.js', 'dist/wx_auth.wasm.br', 'package.json'];
+      'dist/messages.d.ts', 'dist/messages.js', 'dist/text-codec.js', 'dist/wx_auth.js', 'dist/wx_auth.wasm.br', 'package.json'];
     assert(JSON.stringify(files) === JSON.stringify(want), 'files: ' + files.join(', '));
     assert(out[0].filename === pkg.name + '-' + pkg.version + '.tgz', out[0].filename);
   });
@@ -50,7 +50,7 @@ async function main() {
     const result = await ci.packNpm(p, { reporter: () => {} });
     assert(result && !(result.warnList || []).length, 'packNpm warnings: ' + JSON.stringify(result));
     const built = fs.readdirSync(path.join(project, 'miniprogram_npm/wx-auth')).sort();
-    const want = ['index.d.ts', 'index.js', 'text-codec.js', 'wx_auth.js', 'wx_auth.wasm.br'];
+    const want = ['index.d.ts', 'index.js', 'messages.d.ts', 'messages.js', 'text-codec.js', 'wx_auth.js', 'wx_auth.wasm.br'];
     assert(JSON.stringify(built) === JSON.stringify(want), 'miniprogram_npm/wx-auth/: ' + built.join(', '));
     for (const f of want) {
       const a = fs.readFileSync(path.join(project, 'miniprogram_npm/wx-auth', f));
@@ -69,6 +69,8 @@ async function main() {
     assert((await auth.login()).kind === 'logged-in', 'login');
     assert((await auth.request({ url: 'https://api.example.com/api/me' })).statusCode === 200, 'request');
     assert((await auth.logout()).kind === 'logged-out', 'logout');
+    const messages = realm.require('./miniprogram_npm/wx-auth/messages.js');
+    assert(messages.stateMessage(auth.state) === '已退出登录（你已退出）', 'wx-auth/messages: ' + messages.stateMessage(auth.state));
   });
 
   fs.rmSync(work, { recursive: true, force: true });

@@ -105,15 +105,20 @@ function installShims() {
     },
   };
 
-  // require() of a bare name from mini-program code: miniprogram_npm/<name>/index.js,
-  // searched from the requiring file's folder up to the project root, and nothing else.
+  // require() of a bare name from mini-program code: miniprogram_npm/<name>/index.js, and of
+  // a path in a package (`wx-auth/messages`) miniprogram_npm/<name>/<path>.js or its
+  // index.js, searched from the requiring file's folder up to the project root, and
+  // nothing else (the official "npm 支持" page: require('packageName/other')).
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function (request, parent) {
     const from = parent && parent.filename;
     if (from && from.startsWith(ROOT + path.sep) && !/^\.{0,2}\//.test(request)) {
       for (let dir = path.dirname(from); dir.startsWith(ROOT); dir = path.dirname(dir)) {
-        const file = path.join(dir, 'miniprogram_npm', request, 'index.js');
-        if (fs.existsSync(file)) return file;
+        const base = path.join(dir, 'miniprogram_npm', request);
+        for (const file of [base + '.js', path.join(base, 'index.js')]) {
+          if (request.indexOf('/') < 0 && file === base + '.js') continue;
+          if (fs.existsSync(file)) return file;
+        }
       }
       throw new Error('mini-program require: "' + request + '" is not in miniprogram_npm/ (run make dist)');
     }

@@ -2,6 +2,7 @@
 // the shipped dist/index.d.ts and miniprogram-api-typings, and the commented-out lines
 // below it must not (checked by tests/types/run.js).
 import { createAuth, Auth, AuthError, AuthState, Scope, Scopes, StateKind } from 'wx-auth';
+import { errorMessage, stateMessage } from 'wx-auth/messages';
 
 interface AppOption {
   auth: Promise<Auth>;
@@ -62,6 +63,8 @@ Page({
       this.setData({ state: describe(state) + ' · HTTP ' + me.statusCode });
     } catch (e) {
       if (isAuthError(e)) this.setData({ error: e.code + (e.transient ? ' (retry later)' : '') });
+      wx.showToast({ title: errorMessage(e), icon: 'none' });
+      this.setData({ state: stateMessage(this.auth!.state, 'en') });
     }
   },
   onOpenSetting() {

@@ -18,6 +18,7 @@ const MISUSES = {
   'setProfile expecting a Promise': 'auth.setProfile({ nickName: "x" }).then(() => {});',
   'an unknown error code': "auth.login().catch((e: import('wx-auth').AuthError) => { if (e.code === 'TIMEOUT') {} });",
   'getSetting values are booleans': "auth.getSetting().then((s) => { const n: number = s['scope.camera']!; });",
+  'a language the messages do not have': "import('wx-auth/messages').then((m) => m.errorMessage(new Error('x'), 'fr'));",
 };
 
 function diagnostics(files) {

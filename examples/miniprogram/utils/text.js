@@ -1,43 +1,18 @@
-// What the pages show for a state and for an error. The token is never part of a state,
-// so nothing here can print it.
+// What the pages show for a state and for an error: the texts come with the SDK
+// (wx-auth/messages). The token is never part of a state, so nothing here can print it.
 
-const STATE_TEXT = {
-  'anonymous': '未同意隐私保护指引',
-  'privacy-agreed': '已同意隐私保护指引，未登录',
-  'profile-granted': '已填写头像昵称，未登录',
-  'logged-in': '已登录',
-  'logged-out': '已退出登录',
-};
+const messages = require('wx-auth/messages');
 
-const REASON_TEXT = {
-  user: '你已退出',
-  expired: '登录已过期，请重新登录',
-  revoked: '登录已失效，请重新登录',
-};
-
-const ERROR_TEXT = {
-  INVALID_TRANSITION: '当前状态下不能这样操作',
-  INVALID_ARGUMENT: '填写的内容不符合要求',
-  PRIVACY_DENIED: '你没有同意隐私保护指引',
-  TAP_REQUIRED: '需要点击按钮才能继续',
-  PROFILE_DENIED: '你拒绝了使用头像和昵称',
-  LOGIN_FAILED: '登录失败，请重试',
-  NETWORK: '网络不可用，请稍后重试',
-  SERVER: '服务暂时不可用，请稍后重试',
-  STORAGE: '手机存储空间不足',
-  NOT_LOGGED_IN: '请先登录',
-  WX_FAILED: '微信接口调用失败，请稍后重试',
-};
-
+/** The state for people: 已登录, 已退出登录（登录已过期，请重新登录）… */
 function stateText(state) {
-  const text = STATE_TEXT[state.kind] || state.kind;
-  return state.reason ? text + '（' + (REASON_TEXT[state.reason] || state.reason) + '）' : text;
+  return messages.stateMessage(state);
 }
 
+/** The error for people, with its code for whoever reads a screenshot. */
 function errorText(err) {
   const code = err && err.code;
   if (!code) return '出错了：' + String((err && (err.errMsg || err.message)) || err);
-  return (ERROR_TEXT[code] || '出错了') + '（' + code + '）';
+  return messages.errorMessage(err) + '（' + code + '）';
 }
 
 function pad(n) {
