@@ -7,11 +7,11 @@
 //! is present, and changes nothing locally unless the backend confirms.
 
 use super::commit::Job;
-use super::request::still_unusable;
+use super::flight::Token;
 use super::{CallId, Effect, Engine, Event, Flow, Host, Reply, Send, Wait, WxCall, WxOk};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
-use crate::machine::{TokenUse, Transition};
+use crate::machine::Transition;
 use crate::state::LogoutReason;
 use alloc::string::String;
 
@@ -104,27 +104,22 @@ impl<H: Host> Engine<H> {
     /// The session's token (renewed first when it has expired, as a request would), then
     /// the fresh code. Not a login: the renewal budget does not cover this `wx.login`.
     fn unbind_token(&mut self, call: Option<CallId>, renewed: bool) {
-        let why = match self.machine.request_token(self.now, None) {
-            Err(e) => return self.settle(call, Err(e)),
-            Ok(TokenUse::Send(token)) => {
+        match self.token(None, renewed) {
+            Err(e) => self.settle(call, Err(e)),
+            Ok(Token::Send(token)) => {
                 let unbind = Unbind {
                     token,
                     step: Step::Code,
                 };
-                return self.wx(call, Flow::Unbind(unbind), WxCall::Login);
+                self.wx(call, Flow::Unbind(unbind), WxCall::Login);
             }
-            Ok(TokenUse::Renew(_)) if renewed => return self.settle(call, Err(still_unusable())),
-            Ok(TokenUse::Renew(why)) => why,
-        };
-        match self.renewal(why) {
-            Ok(flight) => {
+            Ok(Token::Renew(flight)) => {
                 let unbind = Unbind {
                     token: String::new(),
                     step: Step::Renewing,
                 };
                 self.park(call, Wait::Flight(flight), Flow::Unbind(unbind));
             }
-            Err(e) => self.settle(call, Err(e)),
         }
     }
 

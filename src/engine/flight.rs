@@ -14,8 +14,26 @@ use super::commit::Job;
 use super::{CallId, Engine, Event, Flow, Host, Reply, Send, Wait, WxCall, WxOk};
 use crate::error::{AuthError, ErrorCode};
 use crate::exchange;
-use crate::machine::{Flight, LoginStart, Transition};
+use crate::machine::{Flight, LoginStart, TokenUse, Transition};
 use crate::state::LogoutReason;
+use alloc::string::String;
+
+/// What a call that needs the session goes on with ([`Engine::token`]).
+pub(super) enum Token {
+    /// Send with this bearer token.
+    Send(String),
+    /// Wait for this flight (a renewal), then ask again.
+    Renew(u32),
+}
+
+/// A session that needs renewing again right after a renewal (a clock far off, or a
+/// backend that issues sessions already expired).
+fn still_unusable() -> AuthError {
+    AuthError::new(
+        ErrorCode::NotLoggedIn,
+        "the session was renewed and is still not usable",
+    )
+}
 
 /// A flight in progress.
 pub(super) struct Run {
@@ -70,9 +88,24 @@ impl<H: Host> Engine<H> {
         }
     }
 
+    /// The token to send (after a 401 for `refused`, the session's newer one), or the
+    /// renewal to wait for first. `renewed`: the caller renewed once already, and a
+    /// session that still needs renewing is not usable.
+    pub(super) fn token(
+        &mut self,
+        refused: Option<&str>,
+        renewed: bool,
+    ) -> Result<Token, AuthError> {
+        match self.machine.request_token(self.now, refused)? {
+            TokenUse::Send(token) => Ok(Token::Send(token)),
+            TokenUse::Renew(_) if renewed => Err(still_unusable()),
+            TokenUse::Renew(why) => self.renewal(why).map(Token::Renew),
+        }
+    }
+
     /// An automatic renewal: the flight in progress, or a new one if the budget allows.
     /// The flight number to wait for.
-    pub(super) fn renewal(&mut self, why: LogoutReason) -> Result<u32, AuthError> {
+    fn renewal(&mut self, why: LogoutReason) -> Result<u32, AuthError> {
         if let Some(f) = self.machine.flight() {
             return Ok(f.id());
         }

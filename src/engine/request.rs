@@ -6,9 +6,9 @@
 //! A 401 for a token the session has since replaced is resent with the new one, without
 //! another renewal. A second 401 is the page's to see.
 
+use super::flight::Token;
 use super::{CallId, Done, Engine, Event, Flow, Host, Reply, Send, Wait};
 use crate::error::{AuthError, ErrorCode};
-use crate::machine::TokenUse;
 use crate::text::concat;
 use alloc::string::String;
 
@@ -36,22 +36,17 @@ impl<H: Host> Engine<H> {
 
     /// Sends with the session's token, or renews first.
     fn send_request(&mut self, call: Option<CallId>, mut req: Req<H>) {
-        let why = match self.machine.request_token(self.now, req.refused.as_deref()) {
-            Err(e) => return self.settle(call, Err(e)),
-            Ok(TokenUse::Send(token)) => {
+        match self.token(req.refused.as_deref(), req.renewed) {
+            Err(e) => self.settle(call, Err(e)),
+            Ok(Token::Send(token)) => {
                 let send = Send::Page(req.request.clone(), token.clone());
                 req.sent = token;
-                return self.send(call, Flow::Request(req), send);
+                self.send(call, Flow::Request(req), send);
             }
-            Ok(TokenUse::Renew(why)) => why,
-        };
-        if req.renewed {
-            return self.settle(call, Err(still_unusable()));
-        }
-        req.renewed = true;
-        match self.renewal(why) {
-            Ok(flight) => self.park(call, Wait::Flight(flight), Flow::Request(req)),
-            Err(e) => self.settle(call, Err(e)),
+            Ok(Token::Renew(flight)) => {
+                req.renewed = true;
+                self.park(call, Wait::Flight(flight), Flow::Request(req));
+            }
         }
     }
 
@@ -91,13 +86,4 @@ impl<H: Host> Engine<H> {
             (None, _) => e,
         }
     }
-}
-
-/// A session that needs renewing again right after a renewal (a clock far off, or a
-/// backend that issues sessions already expired).
-pub(super) fn still_unusable() -> AuthError {
-    AuthError::new(
-        ErrorCode::NotLoggedIn,
-        "the session was renewed and is still not usable",
-    )
 }
