@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
 
 setup:
 	@scripts/setup.sh
@@ -17,6 +17,7 @@ dist: setup-build
 	@tools/build-dist.sh
 	@node tools/sizes.js dist
 	@node scripts/example-sdk.js
+	@node tools/build-testing.js
 
 # The state diagram in both READMEs and docs/state-diagram.{txt,mmd,dot}, generated from the
 # state machine (src/diagram.rs); tests/docs.rs fails when they are stale.
@@ -43,7 +44,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-mp-ci test-package test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -108,6 +109,11 @@ test-size:
 # The example mini-program's pages (real WXML/JS/JSON in miniprogram-simulate) against the wx simulator.
 test-pages: dist
 	node --test --test-concurrency=1 tests/pages/
+
+# The testing kit (wx-auth/testing) as an app developer uses it: examples/testing, a
+# mini-program of its own, with its page tests.
+test-kit: dist
+	cd examples/testing && npm test
 
 # The example project checked offline by miniprogram-ci (app.json, pages, JS, WXML) and WXML compiled by wcc.
 test-mp-ci: dist

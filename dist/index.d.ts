@@ -52,7 +52,7 @@ export interface AuthError extends Error {
 }
 
 export interface CreateAuthOptions {
-  /** Package path of wx_auth.wasm.br (or wx_auth.wasm), e.g. '/wx-auth/wx_auth.wasm.br'. */
+  /** Package path of wx_auth.wasm.br (or wx_auth.wasm), e.g. '/miniprogram_npm/wx-auth/wx_auth.wasm.br' (where DevTools' build npm puts it). */
   wasmPath: string;
   /** POST {code} → 200 {token, expiresIn (seconds)}. */
   loginUrl: string;

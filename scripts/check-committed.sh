@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fails when the built files that are committed (dist/ and the example's copy of the
-# package in examples/miniprogram/miniprogram_npm/) differ from what `make dist` just
+# package in examples/miniprogram/miniprogram_npm/, the testing kit's testing/wx-sim.js) differ from what `make dist` just
 # built from the sources: the package installs from git with no Rust toolchain, so what
 # is committed must be what the sources build. Run after `make dist` (make test does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(dist examples/miniprogram/miniprogram_npm)
+paths=(dist examples/miniprogram/miniprogram_npm testing/wx-sim.js)
 if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   echo "check-committed: not a git checkout; nothing to compare"
   exit 0

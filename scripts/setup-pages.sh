@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the example mini-program's checks need, each step skipped when already done.
 #   setup-pages.sh build        the page harness (make demo runs the real pages)
-#   setup-pages.sh              + miniprogram-ci (structural check) and tsc (type check)
+#   setup-pages.sh              + miniprogram-ci (structural check), tsc (type check) and
+#                               the testing kit's example (examples/testing)
 #   setup-pages.sh screenshots  + Chromium and CJK fonts for `make screenshots`
 # Each tool has its own package folder: miniprogram-ci pins an old @babel/core that must
 # not be hoisted next to anything else.
@@ -22,6 +23,7 @@ npm_ci tests/pages
 [ "$mode" = build ] && exit 0
 npm_ci tests/mp-ci
 npm_ci tests/types
+npm_ci examples/testing
 [ "$mode" = screenshots ] || exit 0
 
 missing=()

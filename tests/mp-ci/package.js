@@ -27,7 +27,8 @@ async function main() {
     tarball = path.join(work, out[0].filename);
     const files = out[0].files.map((f) => f.path).sort();
     const want = ['CHANGELOG.md', 'LICENSE', 'README.md', 'README.zh-CN.md', 'dist/index.d.ts', 'dist/index.js',
-      'dist/messages.d.ts', 'dist/messages.js', 'dist/text-codec.js', 'dist/wx_auth.js', 'dist/wx_auth.wasm.br', 'package.json'];
+      'dist/messages.d.ts', 'dist/messages.js', 'dist/text-codec.js', 'dist/wx_auth.js', 'dist/wx_auth.wasm.br', 'package.json',
+      'testing/index.d.ts', 'testing/index.js', 'testing/page-runner.js', 'testing/wx-sim.js'];
     assert(JSON.stringify(files) === JSON.stringify(want), 'files: ' + files.join(', '));
     assert(out[0].filename === pkg.name + '-' + pkg.version + '.tgz', out[0].filename);
   });
@@ -71,6 +72,20 @@ async function main() {
     assert((await auth.logout()).kind === 'logged-out', 'logout');
     const messages = realm.require('./miniprogram_npm/wx-auth/messages.js');
     assert(messages.stateMessage(auth.state) === '已退出登录（你已退出）', 'wx-auth/messages: ' + messages.stateMessage(auth.state));
+  });
+
+  await check('wx-auth/testing from the installed tarball: examples/testing\'s page tests pass in a copy that installs the package', () => {
+    const kit = path.join(work, 'kit');
+    fs.cpSync(path.join(ROOT, 'examples/testing'), kit, { recursive: true, filter: (f) => !/node_modules/.test(f) });
+    const manifest = JSON.parse(fs.readFileSync(path.join(kit, 'package.json'), 'utf8'));
+    manifest.dependencies[pkg.name] = 'file:' + tarball;
+    fs.writeFileSync(path.join(kit, 'package.json'), JSON.stringify(manifest));
+    fs.rmSync(path.join(kit, 'package-lock.json'), { force: true });
+    npm(['install', '--offline'], kit);
+    assert(!fs.lstatSync(path.join(kit, 'node_modules', pkg.name)).isSymbolicLink(), 'the package is installed, not linked');
+    const out = execFileSync(process.execPath, ['--test', 'test/'], { cwd: kit, encoding: 'utf8' });
+    const passed = /# pass (\d+)/.exec(out);
+    assert(/# fail 0/.test(out) && passed && Number(passed[1]) > 0, out.split('\n').filter((l) => /^(not ok|# (pass|fail))/.test(l)).join('; '));
   });
 
   fs.rmSync(work, { recursive: true, force: true });

@@ -77,6 +77,9 @@ export function createWxSim(config) {
     domains: ['api.example.com'],
     tokenTtlSeconds: 7200,
     backend: null,
+    // The app's own API on the in-process backend: {'GET /api/orders': (req, session, sim) =>
+    // ({statusCode, body})}, `session` being {openid} for a valid bearer and null otherwise.
+    routes: null,
     // Scopes the user was asked for before and what they answered (§6); never-asked
     // scopes are absent. `openSettingAnswer` is what the user toggles on the settings page.
     authSetting: {},
@@ -409,6 +412,9 @@ export function createWxSim(config) {
       if (session) session.revoked = true;
       return { statusCode: 200, body: { ok: true } };
     }
+    // The app's own routes (config.routes), given the caller's session when the bearer is valid.
+    const route = cfg.routes && cfg.routes[req.method + ' ' + req.path];
+    if (typeof route === 'function') return route(req, valid ? { openid: session.openid } : null, sim);
     if (req.path === '/api/me') {
       if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
       return { statusCode: 200, body: { openid: session.openid, since: bindings.get(session.openid) } };

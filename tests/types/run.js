@@ -19,6 +19,8 @@ const MISUSES = {
   'an unknown error code': "auth.login().catch((e: import('wx-auth').AuthError) => { if (e.code === 'TIMEOUT') {} });",
   'getSetting values are booleans': "auth.getSetting().then((s) => { const n: number = s['scope.camera']!; });",
   'a language the messages do not have': "import('wx-auth/messages').then((m) => m.errorMessage(new Error('x'), 'fr'));",
+  'a kit launch without its root': "import('wx-auth/testing').then((k) => k.launch({ sim: {} }));",
+  'a kit route answering without a status': "import('wx-auth/testing').then((k) => k.createWxSim({ routes: { 'GET /a': () => ({ body: 1 }) } }));",
 };
 
 function diagnostics(files) {
@@ -36,7 +38,7 @@ function report(name, ok, detail) {
 }
 
 const clean = diagnostics(config.fileNames);
-report('page.ts type-checks (strict) against dist/index.d.ts and miniprogram-api-typings ' + require('miniprogram-api-typings/package.json').version, clean.length === 0, clean.join('\n    '));
+report('page.ts and kit.ts type-check (strict) against dist/index.d.ts and miniprogram-api-typings ' + require('miniprogram-api-typings/package.json').version, clean.length === 0, clean.join('\n    '));
 
 const dir = fs.mkdtempSync(path.join(__dirname, '.misuse-'));
 try {
