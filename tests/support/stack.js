@@ -130,4 +130,4 @@ function stopAll() {
   for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
 }
 
-module.exports = { buildServer, freePort, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, stopAll };
+module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, stopAll };
