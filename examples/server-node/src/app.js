@@ -80,7 +80,8 @@ function buildApp(options) {
     return503OnClosing: true,
     exposeHeadRoutes: false,
     forceCloseConnections: 'idle',
-    http: { maxHeaderSize: MAX_HEAD, headersTimeout: IO_TIMEOUT_MS },
+    // node checks the head and request timeouts every connectionsCheckingInterval (30 s by default)
+    http: { maxHeaderSize: MAX_HEAD, headersTimeout: IO_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientError(log),
   });
 
