@@ -71,9 +71,11 @@ test-e2e:
 setup-server-node:
 	@scripts/setup-server-node.sh
 
-# The same end-to-end scenarios against the Node.js backend (examples/server-node, Redis).
+# The same end-to-end scenarios against the Node.js backend (examples/server-node, Redis), and its
+# own checks (configuration, Redis going away, what the log holds).
 test-e2e-node: setup-server-node
 	node tests/e2e/run.js --backend node
+	node --test examples/server-node/test/
 
 # The backend conformance kit (tests/conformance/run.js) against wx-auth-server (SQLite, Redis) and
 # wx-auth-server-node (Redis), each on a fresh stand-in and a redis-server on a free port, then the

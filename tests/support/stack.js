@@ -125,9 +125,14 @@ function codeRegistrar(standin, user) {
   });
 }
 
+/** The processes this module started (ChildProcess objects), oldest first. */
+function processes() {
+  return children.slice();
+}
+
 /** Stops every process this module started. */
 function stopAll() {
   for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
 }
 
-module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, stopAll };
+module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, processes, stopAll };
