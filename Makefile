@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e fuzz
+.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e test-e2e-node test-conformance setup-server-node fuzz
 
 setup:
 	@scripts/setup.sh
@@ -44,7 +44,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-e2e-node test-conformance test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -66,6 +66,24 @@ test-server:
 # dist/ in the simulator, its wx.request over real HTTP to wx-auth-server and the stand-in.
 test-e2e:
 	node tests/e2e/run.js
+
+# The Node.js backend (examples/server-node): its dependencies (npm ci when the lockfile changed),
+# the stand-in binary and redis-server.
+setup-server-node:
+	@scripts/setup-server-node.sh
+
+# The same end-to-end scenarios against the Node.js backend (examples/server-node, Redis), and its
+# own checks (configuration, Redis going away, what the log holds).
+test-e2e-node: setup-server-node
+	node tests/e2e/run.js --backend node
+	node --test examples/server-node/test/
+
+# The backend conformance kit (tests/conformance/run.js) against wx-auth-server (SQLite, Redis) and
+# wx-auth-server-node (Redis), each on a fresh stand-in and a redis-server on a free port, then the
+# kit's negative self-test (a fake backend with one deliberate bug at a time; every check must fail).
+test-conformance: setup-server-node
+	node tests/conformance/targets.js
+	node tests/conformance/self-test.js
 
 # The wx simulator held to the platform notes.
 test-sim:

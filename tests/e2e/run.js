@@ -9,8 +9,14 @@
 // with SQLite and with Redis (two server instances sharing it); WeChat's errors arriving
 // at the page as SDK errors; and unbind (a fresh code proves the user). Prints `N passed, N failed`.
 //
+// The backend: `--backend rust` (the default; wx-auth-server, examples/server) or
+// `--backend node` (wx-auth-server-node, examples/server-node), or E2E_BACKEND=node. The
+// Node backend keeps sessions in Redis only: its first scenarios run on a Redis of their
+// own where the Rust one uses SQLite, and one more shares a Redis with a Rust instance.
+//
 // Needs: dist/ (make dist), cargo (builds the debug binaries), redis-server on PATH
-// (scripts/setup-server.sh). Tokens are never printed.
+// (scripts/setup-server.sh); for node, examples/server-node's dependencies
+// (scripts/setup-server-node.sh). Tokens are never printed.
 const assert = require('assert');
 const crypto = require('crypto');
 const fs = require('fs');
@@ -18,7 +24,17 @@ const os = require('os');
 const path = require('path');
 const { createRealm } = require('../support/mp-realm.js');
 const { createRunner } = require('../support/runner.js');
-const { buildServer, startBinary, startRedis, postJson, forwarder, codeRegistrar, stopAll } = require('../support/stack.js');
+const { buildServer, startBinary, startServer, startRedis, postJson, forwarder, codeRegistrar, stopAll } = require('../support/stack.js');
+
+/** `--backend rust|node` (or E2E_BACKEND): the server under test. */
+function backendKind(argv) {
+  const i = argv.findIndex((a) => a === '--backend' || a.startsWith('--backend='));
+  const kind = i < 0 ? process.env.E2E_BACKEND || 'rust' : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  if (kind !== 'rust' && kind !== 'node') throw new Error('--backend must be rust or node, not ' + kind);
+  return kind;
+}
+const BACKEND = backendKind(process.argv.slice(2));
+const NAME = BACKEND === 'rust' ? 'wx-auth-server' : 'wx-auth-server-node';
 
 const root = path.resolve(__dirname, '../..');
 const SIM = path.join(root, 'tests/sim/wx-sim.js');
@@ -114,10 +130,14 @@ async function main() {
   buildServer();
   const standin = (await startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
   const serverEnv = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin }, extra);
-  const sqlite = await startBinary('wx-auth-server', serverEnv({ DATABASE_PATH: path.join(tmp, 'sessions.db') }));
-  const s = sqlite.base;
+  console.log('# backend: ' + NAME);
+  const first = BACKEND === 'rust'
+    ? await startServer('rust', serverEnv({ DATABASE_PATH: path.join(tmp, 'sessions.db') }))
+    : await startServer('node', serverEnv({ REDIS_URL: await startRedis() }));
+  const s = first.base;
+  const store = BACKEND === 'rust' ? 'SQLite' : 'Redis';
 
-  await test('SQLite: privacy → login → /api/me → logout → the old token is refused (401)', () => flow(standin, s, s, s));
+  await test(store + ': privacy → login → /api/me → logout → the old token is refused (401)', () => flow(standin, s, s, s));
 
   await test('WeChat busy (-1): the server answers 503, the SDK retries with a new code and logs in', async () => {
     const p = await loginWithWeChatErrors(standin, s, [-1]);
@@ -182,14 +202,21 @@ async function main() {
   });
 
   const redisUrl = await startRedis();
-  const a = await startBinary('wx-auth-server', serverEnv({ REDIS_URL: redisUrl }));
-  const b = await startBinary('wx-auth-server', serverEnv({ REDIS_URL: redisUrl }));
+  const a = await startServer(BACKEND, serverEnv({ REDIS_URL: redisUrl }));
+  const b = await startServer(BACKEND, serverEnv({ REDIS_URL: redisUrl }));
   await test('Redis: the same flow on one instance', () => flow(standin, a.base, a.base, a.base));
   await test('Redis, two instances: login on A, /api/me on B, logout on B → refused on A', () => flow(standin, a.base, b.base, b.base));
   await test('Redis, two instances: logout on A → refused on B', () => flow(standin, a.base, b.base, a.base));
+  const servers = [first, a, b];
+  if (BACKEND === 'node') {
+    // Both backends keep the same Redis layout: they can serve one app side by side.
+    const rust = await startBinary('wx-auth-server', serverEnv({ REDIS_URL: redisUrl }));
+    servers.push(rust);
+    await test('Redis, Node and Rust side by side: login on Node, /api/me and logout on Rust, then refused', () => flow(standin, a.base, rust.base, rust.base));
+  }
 
   await test('no server log holds the secret or a token', async () => {
-    for (const srv of [sqlite, a, b]) {
+    for (const srv of servers) {
       const log = srv.log();
       assert.ok(/(GET|POST) \/(auth|api)\/\S+ \d{3}/.test(log), 'requests are logged');
       assert.ok(!log.includes(SECRET), 'the secret is not logged');

@@ -1,9 +1,12 @@
 'use strict';
-// The reference stack on loopback, for the end-to-end test and `make demo`: the WeChat
-// stand-in (wechat-standin), wx-auth-server (SQLite or Redis), redis-server, and a
-// forwarder that sends the simulator's wx.request calls to a server over real HTTP.
+// The reference stack on loopback, for the end-to-end test, the conformance runs and
+// `make demo`: the WeChat stand-in (wechat-standin), wx-auth-server (SQLite or Redis),
+// the Node.js backend (examples/server-node, Redis), redis-server, and a forwarder that
+// sends the simulator's wx.request calls to a server over real HTTP.
 // The binaries are the debug builds of examples/server (scripts/setup-server.sh builds
-// them; `buildServer()` rebuilds them when the sources changed).
+// them; `buildServer()` rebuilds them when the sources changed); the Node backend needs
+// its dependencies (scripts/setup-server-node.sh).
+const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const readline = require('readline');
@@ -28,7 +31,31 @@ function freePort() {
 /** Starts a binary and resolves `{base, child, log()}` from its `listening on …` line. */
 function startBinary(name, env) {
   const bin = path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', name);
-  const child = spawn(bin, [], { env: Object.assign({ PATH: process.env.PATH }, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(name, bin, [], env);
+}
+
+const NODE_SERVER = path.join(root, 'examples/server-node');
+
+/** Starts the Node.js backend (examples/server-node) like `startBinary`; it needs REDIS_URL. */
+function startNodeServer(env) {
+  if (!fs.existsSync(path.join(NODE_SERVER, 'node_modules'))) {
+    return Promise.reject(new Error('examples/server-node has no node_modules: run scripts/setup-server-node.sh'));
+  }
+  return startProcess('wx-auth-server-node', process.execPath, [path.join(NODE_SERVER, 'src/main.js')], env);
+}
+
+/**
+ * The backend `kind` ('rust' or 'node') with `env`: the Rust one keeps sessions in SQLite
+ * unless REDIS_URL is set, the Node one always in Redis.
+ */
+function startServer(kind, env) {
+  if (kind === 'rust') return startBinary('wx-auth-server', env);
+  if (kind === 'node') return startNodeServer(env);
+  return Promise.reject(new Error('unknown backend ' + kind + ' (rust or node)'));
+}
+
+function startProcess(name, bin, args, env) {
+  const child = spawn(bin, args, { env: Object.assign({ PATH: process.env.PATH }, env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
@@ -98,9 +125,14 @@ function codeRegistrar(standin, user) {
   });
 }
 
+/** The processes this module started (ChildProcess objects), oldest first. */
+function processes() {
+  return children.slice();
+}
+
 /** Stops every process this module started. */
 function stopAll() {
   for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
 }
 
-module.exports = { buildServer, freePort, startBinary, startRedis, postJson, forwarder, codeRegistrar, stopAll };
+module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, processes, stopAll };

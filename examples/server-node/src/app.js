@@ -1,0 +1,197 @@
+'use strict';
+// The protocol the SDK speaks, on Fastify: the same routes, checks and answers as
+// wx-auth-server (examples/server/README.md).
+//
+// | route                              | answer                                                  |
+// | POST /auth/login {code}            | 200 {token, expiresIn}                                  |
+// | POST /auth/logout + bearer         | 200 {ok: true} (always: idempotent)                     |
+// | GET  /api/me + bearer              | 200 {openid, since}, 401 without a valid session        |
+// | POST /auth/unbind {code} + bearer  | 200 {ok: true} after a fresh code proves the same user  |
+//
+// Every other answer is {code, message}. Input is checked at the door, in the Rust
+// server's order: the request head (431, 400, 411), the route (404, 405), the body size
+// (413), then the content type (415) and the body (400), before anything is stored or
+// sent to WeChat.
+const http = require('http');
+const Fastify = require('fastify');
+const { ApiError, StoreError, badRequest, unauthorized, internal } = require('./errors.js');
+const { WxError } = require('./wechat.js');
+const token = require('./token.js');
+
+const MAX_HEAD = 8 * 1024;
+const MAX_BODY = 1024;
+const MAX_CODE_CHARS = 128;
+const CODE = /^[A-Za-z0-9_-]{1,128}$/;
+const IO_TIMEOUT_MS = 10000;
+
+const ROUTES = {
+  '/auth/login': 'POST',
+  '/auth/logout': 'POST',
+  '/api/me': 'GET',
+  '/auth/unbind': 'POST',
+};
+
+const pathOf = (url) => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
+
+function send(reply, status, body) {
+  return reply.code(status).header('Content-Type', 'application/json').send(JSON.stringify(body));
+}
+
+/**
+ * Answers what node's HTTP parser refused before Fastify saw a request: a head over 8 KiB
+ * (431), a malformed request line or header (400), a timeout (408). JSON like every other
+ * answer, then the connection is closed.
+ */
+function clientError(log) {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let e;
+    if (err.code === 'HPE_HEADER_OVERFLOW') e = new ApiError(431, 'HEADERS_TOO_LARGE', 'the request head is over 8 KiB');
+    else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') e = new ApiError(408, 'REQUEST_TIMEOUT', 'the request took too long');
+    else e = badRequest('malformed request');
+    log('(unreadable request) ' + e.status);
+    if (socket.writable) {
+      const body = JSON.stringify(e.body());
+      socket.write('HTTP/1.1 ' + e.status + ' ' + http.STATUS_CODES[e.status] + '\r\nContent-Type: application/json\r\nContent-Length: ' +
+        Buffer.byteLength(body) + '\r\nConnection: close\r\n\r\n' + body);
+    }
+    socket.destroy();
+  };
+}
+
+/**
+ * The server: `store` (RedisSessions), `wechat` ({exchange(code)}), `ttl` (seconds),
+ * `clock()` (Unix seconds), `log(line)` (stderr in production).
+ */
+function buildApp(options) {
+  const { store, wechat, ttl } = options;
+  const clock = options.clock || (() => Math.floor(Date.now() / 1000));
+  const log = options.log || ((line) => process.stderr.write(line + '\n'));
+
+  const app = Fastify({
+    logger: false, // one line per request is written below: method, path, status, never a header or body
+    bodyLimit: MAX_BODY,
+    requestTimeout: IO_TIMEOUT_MS, // the whole request, head and body
+    connectionTimeout: IO_TIMEOUT_MS, // an idle socket
+    keepAliveTimeout: 5000,
+    return503OnClosing: true,
+    exposeHeadRoutes: false,
+    forceCloseConnections: 'idle',
+    // node checks the head and request timeouts every connectionsCheckingInterval (30 s by default)
+    http: { maxHeaderSize: MAX_HEAD, headersTimeout: IO_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    clientErrorHandler: clientError(log),
+  });
+
+  // Every body is read as bytes (up to bodyLimit; more is 413 unread), whatever its
+  // content type: the type is checked per route, after the size, as the Rust server does.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => done(null, body));
+
+  // The head was read: chunked bodies, unknown paths and wrong methods are refused before
+  // any body is read.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.headers['transfer-encoding'] !== undefined) {
+      reply.header('Connection', 'close');
+      throw new ApiError(411, 'LENGTH_REQUIRED', 'send the body with a Content-Length');
+    }
+    const path = pathOf(req.raw.url);
+    const allowed = ROUTES[path];
+    if (!allowed) throw new ApiError(404, 'NOT_FOUND', 'no such endpoint');
+    if (req.method !== allowed) throw new ApiError(405, 'METHOD_NOT_ALLOWED', path + ' takes ' + allowed);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    log(req.method + ' ' + pathOf(req.raw.url) + ' ' + reply.statusCode);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let e = err;
+    if (err instanceof WxError) {
+      log(err.describe());
+      e = err.toApi();
+    } else if (err instanceof StoreError) {
+      log('error: session store: ' + err.message);
+      e = internal();
+    } else if (!(err instanceof ApiError)) {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        e = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the body is over ' + MAX_BODY + ' bytes');
+      } else if (err.statusCode >= 400 && err.statusCode < 500) {
+        e = badRequest('the request could not be read');
+      } else {
+        log('error: ' + ((err && err.name) || 'error') + (err && err.code ? ' ' + err.code : ''));
+        e = new ApiError(500, 'INTERNAL', 'internal error');
+      }
+    }
+    if (e.status === 413 || e.status === 411) reply.header('Connection', 'close'); // the body stays unread
+    return send(reply, e.status, e.body());
+  });
+
+  // Reached only through onRequest's 404 (kept for requests Fastify routes nowhere).
+  app.setNotFoundHandler((req, reply) => send(reply, 404, new ApiError(404, 'NOT_FOUND', 'no such endpoint').body()));
+
+  /** The `{"code"}` of a JSON body: 415 unless application/json, 400 unless an object with a well-formed string code. */
+  function readCode(req) {
+    const media = String(req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    if (media !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+    let doc;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(req.body || Buffer.alloc(0));
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw badRequest('the body is not JSON');
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw badRequest('the body is not a JSON object');
+    if (typeof doc.code !== 'string') throw badRequest('the body has no string "code"');
+    if (!CODE.test(doc.code)) throw badRequest('the code must be 1 to ' + MAX_CODE_CHARS + ' characters of A-Z, a-z, 0-9, _ and -');
+    return doc.code;
+  }
+
+  /** The live session of the request's bearer token, or 401. */
+  async function session(req) {
+    const t = token.fromBearer(req.headers.authorization);
+    if (!t) throw unauthorized();
+    const s = await store.session(token.hash(t), clock());
+    if (!s) throw unauthorized();
+    return s;
+  }
+
+  app.post('/auth/login', async (req, reply) => {
+    const code = readCode(req);
+    const identity = await wechat.exchange(code);
+    const fresh = token.generate();
+    const now = clock();
+    await store.createSession(identity.openid, fresh.hash, now, now + ttl);
+    return send(reply, 200, { token: fresh.token, expiresIn: ttl });
+  });
+
+  app.post('/auth/logout', async (req, reply) => {
+    const t = token.fromBearer(req.headers.authorization);
+    if (t) await store.revoke(token.hash(t));
+    return send(reply, 200, { ok: true });
+  });
+
+  app.get('/api/me', async (req, reply) => {
+    const s = await session(req);
+    return send(reply, 200, { openid: s.openid, since: s.since });
+  });
+
+  // Deletes the user's binding and sessions, after a fresh wx.login code shows the same
+  // WeChat user is present now (a stolen token alone cannot erase an account).
+  app.post('/auth/unbind', async (req, reply) => {
+    const s = await session(req);
+    const code = readCode(req);
+    const identity = await wechat.exchange(code);
+    if (identity.openid !== s.openid) {
+      throw new ApiError(403, 'IDENTITY_MISMATCH', 'the login code belongs to another WeChat user than the session');
+    }
+    await store.unbind(s.openid);
+    return send(reply, 200, { ok: true });
+  });
+
+  return app;
+}
+
+module.exports = { buildApp, MAX_BODY, MAX_HEAD };

@@ -1,0 +1,79 @@
+'use strict';
+// What the conformance kit cannot see from outside, as examples/server/tests/http_api.rs checks
+// it for the Rust server: the configuration is refused without credentials, Redis going away
+// is a 500 (and the server keeps serving), and the log holds no secret, code or token.
+// Run with `node --test examples/server-node/test/` (make test-e2e-node does); needs the
+// stand-in binary and redis-server (scripts/setup-server-node.sh).
+const assert = require('assert');
+const { execFile } = require('child_process');
+const path = require('path');
+const { test, after } = require('node:test');
+const stack = require('../../../tests/support/stack.js');
+const { fromEnv } = require('../src/config.js');
+
+const MAIN = path.join(__dirname, '../src/main.js');
+const APPID = 'wx-node-test';
+const SECRET = 'node-test-secret-5d2e';
+
+after(() => stack.stopAll());
+
+async function post(base, p, body, bearer) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (bearer) headers.Authorization = 'Bearer ' + bearer;
+  const res = await fetch(base + p, { method: 'POST', headers: headers, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+test('the configuration needs the credentials and Redis, and keeps the secret out of sight', () => {
+  assert.throws(() => fromEnv({ WX_SECRET: 's', REDIS_URL: 'redis://x' }), /WX_APPID is required/);
+  assert.throws(() => fromEnv({ WX_APPID: 'a', REDIS_URL: 'redis://x' }), /WX_SECRET is required/);
+  assert.throws(() => fromEnv({ WX_APPID: 'a', WX_SECRET: 's' }), /REDIS_URL is required/);
+  assert.throws(() => fromEnv({ WX_APPID: 'a', WX_SECRET: 's', REDIS_URL: 'r', SESSION_TTL_SECONDS: '0' }), /SESSION_TTL_SECONDS/);
+  assert.throws(() => fromEnv({ WX_APPID: 'a', WX_SECRET: 's', REDIS_URL: 'r', LISTEN: 'nowhere' }), /LISTEN/);
+  const c = fromEnv({ WX_APPID: 'a', WX_SECRET: SECRET, REDIS_URL: 'redis://x', WX_API_BASE: 'http://127.0.0.1:9/' });
+  assert.strictEqual(c.secret, SECRET);
+  assert.strictEqual(c.apiBase, 'http://127.0.0.1:9');
+  assert.strictEqual(c.sessionTtl, 7200);
+  assert.deepStrictEqual([c.host, c.port], ['127.0.0.1', 8080]);
+  assert.ok(!JSON.stringify(c).includes(SECRET) && !require('util').inspect(c).includes(SECRET));
+});
+
+test('without WX_SECRET the server exits 1 and says why', async () => {
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, [MAIN], { env: { PATH: process.env.PATH, WX_APPID: 'a' } }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout: stdout, stderr: stderr }));
+  });
+  assert.strictEqual(r.code, 1);
+  assert.strictEqual(r.stdout, '');
+  assert.match(r.stderr, /WX_SECRET is required/);
+});
+
+test('Redis gone: 500 INTERNAL, the server keeps serving; the log holds no secret, code or token', async () => {
+  const redisUrl = await stack.startRedis();
+  const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
+  const server = await stack.startNodeServer({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin, REDIS_URL: redisUrl });
+  const s = server.base;
+  assert.strictEqual((await post(standin, '/_standin/codes', { code: 'code-logme-1', user: 'xiaoming' })).status, 200);
+  const login = await post(s, '/auth/login', { code: 'code-logme-1' });
+  assert.strictEqual(login.status, 200);
+  const token = login.body.token;
+  const me = await fetch(s + '/api/me', { headers: { Authorization: 'Bearer ' + token } });
+  assert.strictEqual(me.status, 200);
+
+  // Stop only the redis-server this test started (the last child stack.js spawned for Redis).
+  const port = new URL(redisUrl).port;
+  const redis = stack.processes().find((c) => c.spawnargs[0] === 'redis-server' && c.spawnargs.includes(port));
+  redis.kill();
+  await new Promise((r) => redis.once('exit', r));
+  const started = Date.now();
+  const gone = await fetch(s + '/api/me', { headers: { Authorization: 'Bearer ' + token } });
+  assert.strictEqual(gone.status, 500);
+  assert.deepStrictEqual((await gone.json()).code, 'INTERNAL');
+  assert.ok(Date.now() - started < 3500, 'answered without waiting for Redis');
+  assert.strictEqual((await post(s, '/auth/logout', {}, token)).status, 500);
+  assert.strictEqual((await fetch(s + '/nowhere')).status, 404, 'still serving');
+
+  const log = server.log();
+  assert.match(log, /POST \/auth\/login 200/);
+  assert.match(log, /redis/);
+  for (const secret of [SECRET, token, 'code-logme-1', 'session_key']) assert.ok(!log.includes(secret), 'the log holds ' + secret);
+});

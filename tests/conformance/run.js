@@ -1,0 +1,618 @@
+#!/usr/bin/env node
+'use strict';
+// The backend conformance kit: what the SDK (and the page around it) relies on from a
+// wx-auth backend, checked over real HTTP. Node 20, standard library only.
+//
+//   node tests/conformance/run.js --backend URL --standin URL [options]
+//
+// --backend URL               the backend under test, its WX_API_BASE pointing at the stand-in
+// --standin URL               the WeChat stand-in (wechat-standin): codes are registered and
+//                             failures injected through its loopback control API
+// --peer-backend URL          optional: a second instance sharing the first one's store
+// --short-ttl-backend URL     optional: an instance on the same stand-in started with
+//                             SESSION_TTL_SECONDS=2 (session expiry)
+// --bad-secret-backend URL    optional: an instance started with a wrong WX_SECRET
+// --no-wechat-backend URL     optional: an instance whose WX_API_BASE nothing listens on
+// --only ID[,ID...]           run only the checks whose id starts with one of these
+// --list                      print the check ids and exit
+//
+// One line per check (`ok - id: what`, `not ok - id: what` and why, or `skip - id: …` when
+// its optional backend is not given), then `N passed, N failed`. Exit code 1 if any failed.
+// Every check sets up what it needs (its own codes and users), so any subset can run alone.
+// The stand-in's clock is moved forward by 301 s (the expired-code check): start a fresh
+// stand-in for each run. Tokens and codes are never printed.
+const crypto = require('crypto');
+const http = require('http');
+const net = require('net');
+
+// ---- arguments ------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const opts = {};
+  const known = ['backend', 'standin', 'peer-backend', 'short-ttl-backend', 'bad-secret-backend', 'no-wechat-backend', 'only'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--list') { opts.list = true; continue; }
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m || !known.includes(m[1])) throw new Error('unknown argument ' + a);
+    const value = m[2] !== undefined ? m[2] : argv[++i];
+    if (value === undefined) throw new Error(a + ' needs a value');
+    opts[m[1]] = m[1] === 'only' ? value : value.replace(/\/+$/, '');
+  }
+  return opts;
+}
+
+// ---- HTTP -----------------------------------------------------------------------------
+
+const TIMEOUT_MS = 5000;
+
+/**
+ * One request on a fresh connection, with exactly the headers given (plus Host and, for a
+ * body, Content-Length). Resolves {status, headers, text, json} (json: the parsed body or
+ * undefined).
+ */
+function request(base, method, path, options) {
+  const o = options || {};
+  const url = new URL(base + path);
+  const body = o.body === undefined ? undefined : Buffer.from(o.body);
+  const headers = Object.assign({}, o.headers || {});
+  if (body !== undefined) headers['Content-Length'] = String(body.length);
+  if (o.bearer !== undefined) headers.Authorization = 'Bearer ' + o.bearer;
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname, port: url.port, method: method, path: url.pathname + url.search,
+      headers: headers, agent: false, timeout: TIMEOUT_MS,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve(answer(res.statusCode, res.headers, Buffer.concat(chunks).toString('utf8'))));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(method + ' ' + path + ': no answer within ' + TIMEOUT_MS + ' ms')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function answer(status, headers, text) {
+  let json;
+  try { json = JSON.parse(text); } catch (e) { json = undefined; }
+  return { status: status, headers: headers, text: text, json: json };
+}
+
+/**
+ * Raw bytes on a fresh connection; resolves the first response (parsed by Content-Length,
+ * or up to the close) or rejects after `ms`. `hangUp`: close right after writing.
+ */
+function raw(base, bytes, ms) {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(url.port), url.hostname);
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const finish = (err, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err); else resolve(value);
+    };
+    const timer = setTimeout(() => finish(new Error('no answer within ' + (ms || TIMEOUT_MS) + ' ms')), ms || TIMEOUT_MS);
+    const tryParse = (closed) => {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) { if (closed) finish(new Error('connection closed without an answer')); return; }
+      const head = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head[0]);
+      if (!m) return finish(new Error('not an HTTP answer: ' + JSON.stringify(head[0])));
+      const headers = {};
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      const rest = buf.subarray(end + 4);
+      const length = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
+      if (length !== undefined && rest.length >= length) return finish(null, answer(Number(m[1]), headers, rest.subarray(0, length).toString('utf8')));
+      if (closed) finish(null, answer(Number(m[1]), headers, rest.toString('utf8')));
+    };
+    sock.on('data', (d) => { buf = Buffer.concat([buf, d]); tryParse(false); });
+    sock.on('end', () => tryParse(true));
+    sock.on('close', () => tryParse(true));
+    sock.on('error', (e) => { if (buf.length) tryParse(true); else finish(e); });
+    sock.write(bytes);
+  });
+}
+
+const json = (body) => ({ headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const withBearer = (o, bearer) => Object.assign({}, o, { bearer: bearer });
+
+// ---- expectations ---------------------------------------------------------------------
+
+class Failure extends Error {}
+
+function expect(cond, message) {
+  if (!cond) throw new Failure(message);
+}
+
+function describe(res) {
+  return 'HTTP ' + res.status + ' ' + JSON.stringify(res.text.length > 200 ? res.text.slice(0, 200) + '…' : res.text);
+}
+
+function isJsonType(res) {
+  const type = String(res.headers['content-type'] || '');
+  return type.split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+/** `res` is `status` with a JSON body `{code, message}` of this `code` and a non-empty message. */
+function expectError(res, status, code, what) {
+  const label = (what ? what + ': ' : '');
+  expect(res.status === status && res.json && res.json.code === code,
+    label + 'expected ' + status + ' ' + code + ', got ' + describe(res));
+  expect(isJsonType(res), label + 'Content-Type is ' + JSON.stringify(res.headers['content-type']) + ', not application/json');
+  expect(typeof res.json.message === 'string' && res.json.message.length > 0, label + 'the error has no message: ' + describe(res));
+}
+
+/** `res` is 200 `{"ok": true}`. */
+function expectOk(res, what) {
+  expect(res.status === 200 && res.json && res.json.ok === true, (what ? what + ': ' : '') + 'expected 200 {"ok":true}, got ' + describe(res));
+  expect(isJsonType(res), (what ? what + ': ' : '') + 'Content-Type is not application/json');
+}
+
+// ---- the stack ------------------------------------------------------------------------
+
+function createStack(opts) {
+  const tag = crypto.randomBytes(4).toString('hex');
+  let n = 0;
+  const fresh = (what) => what + '-' + tag + '-' + (++n);
+  const s = {
+    opts: opts,
+    backend: opts.backend,
+    code: () => fresh('code'),
+    user: () => fresh('user'),
+    /** Registers `code` for `user` with the stand-in; resolves the user's openid. */
+    async register(code, user) {
+      const r = await request(opts.standin, 'POST', '/_standin/codes', json({ code: code, user: user }));
+      if (r.status !== 200) throw new Error('the stand-in refused the code: ' + describe(r));
+      return r.json.openid;
+    },
+    async failNext(errcode) {
+      const r = await request(opts.standin, 'POST', '/_standin/fail', json({ errcode: errcode }));
+      if (r.status !== 200) throw new Error('the stand-in refused the failure: ' + describe(r));
+    },
+    async advanceClock(seconds) {
+      const r = await request(opts.standin, 'POST', '/_standin/clock', json({ advanceSeconds: seconds }));
+      if (r.status !== 200) throw new Error('the stand-in refused the clock: ' + describe(r));
+    },
+    login: (code, base) => request(base || opts.backend, 'POST', '/auth/login', json({ code: code })),
+    me: (bearer, base) => request(base || opts.backend, 'GET', '/api/me', bearer === undefined ? {} : { bearer: bearer }),
+    logout: (bearer, base) => request(base || opts.backend, 'POST', '/auth/logout', bearer === undefined ? {} : { bearer: bearer }),
+    unbind: (bearer, code) => request(opts.backend, 'POST', '/auth/unbind', withBearer(json({ code: code }), bearer)),
+    /** A new code for `user` (a new user when not given), exchanged: resolves {token, openid, user, reply}. */
+    async session(user, base) {
+      const u = user || s.user();
+      const code = s.code();
+      const openid = await s.register(code, u);
+      const r = await s.login(code, base);
+      if (r.status !== 200 || !r.json || typeof r.json.token !== 'string') throw new Failure('a login with a fresh code failed: ' + describe(r));
+      return { token: r.json.token, openid: openid, user: u, reply: r };
+    },
+  };
+  return s;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MAX_EXPIRES_IN = 366 * 24 * 3600; // the SDK's bound (src/session.rs)
+
+// ---- the checks -----------------------------------------------------------------------
+// [id, what it checks, fn(stack), option it needs (or none)]
+
+const checks = [];
+const check = (id, what, fn, needs) => checks.push({ id: id, what: what, fn: fn, needs: needs });
+
+// Login.
+
+check('login.ok', 'a registered code logs in: 200 {token, expiresIn} and nothing else', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  const r = await s.login(code);
+  expect(r.status === 200, 'expected 200, got ' + describe(r));
+  expect(isJsonType(r), 'Content-Type is not application/json');
+  const body = r.json;
+  expect(body && typeof body === 'object' && !Array.isArray(body), 'the body is not a JSON object');
+  expect(JSON.stringify(Object.keys(body).sort()) === '["expiresIn","token"]', 'the body has members other than token and expiresIn: ' + Object.keys(body).join(', '));
+  expect(typeof body.token === 'string' && /^[\x21-\x7e]{1,4096}$/.test(body.token), 'token is not 1 to 4096 visible ASCII characters');
+  expect(Number.isInteger(body.expiresIn) && body.expiresIn >= 1 && body.expiresIn <= MAX_EXPIRES_IN, 'expiresIn is not a whole number of seconds from 1 to 366 days: ' + body.expiresIn);
+  expect(!/session_key|openid/i.test(r.text), 'the login answer mentions session_key or openid');
+});
+
+check('login.tokens-distinct', 'two logins of one user: two tokens, both live, one openid and since', async (s) => {
+  const a = await s.session();
+  const b = await s.session(a.user);
+  expect(a.token !== b.token, 'both logins got the same token');
+  const ma = await s.me(a.token);
+  const mb = await s.me(b.token);
+  expect(ma.status === 200 && mb.status === 200, 'a session is not live: ' + describe(ma) + ' / ' + describe(mb));
+  expect(ma.json.openid === mb.json.openid && ma.json.since === mb.json.since, 'the two sessions disagree on openid or since');
+});
+
+check('me.ok', '/api/me with the token: 200 {openid, since}, the openid WeChat gave, since is now', async (s) => {
+  const a = await s.session();
+  const other = await s.session();
+  const r = await s.me(a.token);
+  expect(r.status === 200 && isJsonType(r) && r.json, 'expected 200 JSON, got ' + describe(r));
+  expect(r.json.openid === a.openid, 'openid is not the one the stand-in gave for this user');
+  expect(Number.isInteger(r.json.since) && Math.abs(r.json.since - Date.now() / 1000) < 600, 'since is not Unix seconds of about now: ' + r.json.since);
+  const o = await s.me(other.token);
+  expect(o.status === 200 && o.json.openid === other.openid && o.json.openid !== a.openid, 'another user\'s session does not show that user: ' + describe(o));
+});
+
+check('login.code-missing', 'a body without "code": 400 BAD_REQUEST', async (s) => {
+  expectError(await request(s.backend, 'POST', '/auth/login', json({})), 400, 'BAD_REQUEST', '{}');
+  expectError(await request(s.backend, 'POST', '/auth/login', json({ js_code: s.code() })), 400, 'BAD_REQUEST', '{js_code}');
+});
+
+check('login.code-not-string', 'a "code" that is not a string: 400 BAD_REQUEST', async (s) => {
+  for (const code of [7, null, true, ['abc'], { a: 1 }]) {
+    expectError(await request(s.backend, 'POST', '/auth/login', json({ code: code })), 400, 'BAD_REQUEST', JSON.stringify({ code: code }));
+  }
+});
+
+check('login.code-shape', 'a code that is empty, over 128 characters or outside [A-Za-z0-9_-]: 400 BAD_REQUEST', async (s) => {
+  for (const code of ['', 'a'.repeat(129), 'code door', 'code-dööor', 'code&secret=x', 'code%41', 'a/b', 'x\u0000y']) {
+    expectError(await s.login(code), 400, 'BAD_REQUEST', 'code ' + JSON.stringify(code.length > 20 ? code.slice(0, 10) + '…(' + code.length + ')' : code));
+  }
+});
+
+check('login.code-128', 'a 128-character code passes the door (and WeChat calls it invalid)', async (s) => {
+  expectError(await s.login('a'.repeat(128)), 400, 'INVALID_CODE', '128 characters');
+  const code = s.code() + '_-' + 'Z'.repeat(40);
+  await s.register(code, s.user());
+  expect((await s.login(code)).status === 200, 'a registered code with _ - and capitals is refused');
+});
+
+check('login.not-json', 'a body that is not a JSON object: 400 BAD_REQUEST', async (s) => {
+  for (const body of ['{not json', '[]', '["abc"]', '"abc"', '', 'null', '{"code":"a"} trailing']) {
+    expectError(await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: body }), 400, 'BAD_REQUEST', 'body ' + JSON.stringify(body));
+  }
+});
+
+check('login.unknown-code', 'a code WeChat does not know: 400 INVALID_CODE', async (s) => {
+  expectError(await s.login(s.code()), 400, 'INVALID_CODE');
+});
+
+check('login.used-code', 'a code used once already: 400 CODE_USED', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  expect((await s.login(code)).status === 200, 'the first login failed');
+  expectError(await s.login(code), 400, 'CODE_USED', 'the second use');
+});
+
+check('login.expired-code', 'a code older than 5 minutes: 400 INVALID_CODE', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  await s.advanceClock(301);
+  expectError(await s.login(code), 400, 'INVALID_CODE');
+});
+
+// WeChat's errors, injected through the stand-in (POST /_standin/fail {errcode}).
+
+for (const [errcode, status, name, why] of [
+  [-1, 503, 'WECHAT_BUSY', 'busy'],
+  [40029, 400, 'INVALID_CODE', 'invalid code'],
+  [40163, 400, 'CODE_USED', 'code used'],
+  [45011, 429, 'RATE_LIMITED', 'minute quota'],
+  [40226, 403, 'USER_BLOCKED', 'blocked user'],
+]) {
+  check('wechat.' + name.replace(/^WECHAT_/, '').toLowerCase().replace(/_/g, '-'), 'jscode2session errcode ' + errcode + ' (' + why + '): ' + status + ' ' + name, async (s) => {
+    const code = s.code();
+    await s.register(code, s.user());
+    await s.failNext(errcode);
+    const r = await s.login(code);
+    expectError(r, status, name);
+    expect(!r.text.includes(code), 'the answer echoes the code');
+    // The injected failure did not use the code up: the next exchange succeeds.
+    expect((await s.login(code)).status === 200, 'the backend did not ask WeChat (the injected failure is still queued) or the code was used up');
+  });
+}
+
+check('wechat.bad-secret', 'WeChat refuses the app\'s credentials (errcode 40125): 502 WECHAT_ERROR', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  const r = await s.login(code, s.opts['bad-secret-backend']);
+  expectError(r, 502, 'WECHAT_ERROR');
+  expect(!/secret=|appid=/.test(r.text), 'the answer shows the request to WeChat');
+}, 'bad-secret-backend');
+
+check('wechat.unreachable', 'WeChat cannot be reached: 502 WECHAT_ERROR', async (s) => {
+  const r = await s.login(s.code(), s.opts['no-wechat-backend']);
+  expectError(r, 502, 'WECHAT_ERROR');
+  expect(!/secret=|appid=/.test(r.text), 'the answer shows the request to WeChat');
+}, 'no-wechat-backend');
+
+// Bearer tokens.
+
+check('bearer.missing', '/api/me without Authorization: 401 UNAUTHORIZED', async (s) => {
+  expectError(await s.me(), 401, 'UNAUTHORIZED');
+  expectError(await request(s.backend, 'GET', '/api/me', { headers: { Authorization: '' } }), 401, 'UNAUTHORIZED', 'empty header');
+});
+
+check('bearer.malformed', 'a malformed Authorization header, even around a live token: 401 UNAUTHORIZED', async (s) => {
+  const a = await s.session();
+  const t = a.token;
+  const variants = [
+    ['no scheme', t],
+    ['Basic', 'Basic ' + t],
+    ['Bearer alone', 'Bearer'],
+    ['Bearer and a space', 'Bearer '],
+    ['a short token', 'Bearer abc'],
+    ['the token and more', 'Bearer ' + t + 'x'],
+    ['the token cut short', 'Bearer ' + t.slice(0, -1)],
+    ['the token and a second word', 'Bearer ' + t + ' ' + t],
+  ];
+  if (t.toUpperCase() !== t) variants.push(['the token in capitals', 'Bearer ' + t.toUpperCase()]);
+  for (const [what, value] of variants) {
+    expectError(await request(s.backend, 'GET', '/api/me', { headers: { Authorization: value } }), 401, 'UNAUTHORIZED', what);
+  }
+  expect((await s.me(t)).status === 200, 'the token itself no longer works');
+});
+
+check('bearer.unknown', 'a well-formed token the backend never issued: 401 UNAUTHORIZED', async (s) => {
+  const a = await s.session();
+  const forged = crypto.randomBytes(a.token.length).toString('hex').slice(0, a.token.length);
+  expectError(await s.me(forged), 401, 'UNAUTHORIZED', 'random hex of the token\'s length');
+  expectError(await s.me('0'.repeat(64)), 401, 'UNAUTHORIZED', '64 zeros');
+});
+
+check('bearer.expired', 'a session past its expiresIn: 401 UNAUTHORIZED', async (s) => {
+  const base = s.opts['short-ttl-backend'];
+  const a = await s.session(undefined, base);
+  const ttl = a.reply.json.expiresIn;
+  expect(Number.isInteger(ttl) && ttl <= 5, 'the short-TTL backend answered expiresIn ' + ttl + ' (start it with SESSION_TTL_SECONDS=2)');
+  expect((await s.me(a.token, base)).status === 200, 'the fresh session is refused');
+  await sleep(ttl * 1000 + 1200);
+  expectError(await s.me(a.token, base), 401, 'UNAUTHORIZED', 'after expiresIn');
+}, 'short-ttl-backend');
+
+// Logout.
+
+check('logout.ends-session', 'logout: 200 {"ok":true}, then the token is refused with 401', async (s) => {
+  const a = await s.session();
+  expectOk(await s.logout(a.token), 'logout');
+  expectError(await s.me(a.token), 401, 'UNAUTHORIZED', '/api/me after logout');
+});
+
+check('logout.idempotent', 'logout again, with an unknown, a malformed or no token: 200 {"ok":true}', async (s) => {
+  const a = await s.session();
+  expectOk(await s.logout(a.token), 'first logout');
+  expectOk(await s.logout(a.token), 'second logout');
+  expectOk(await s.logout('f'.repeat(64)), 'unknown token');
+  expectOk(await s.logout('nonsense'), 'malformed token');
+  expectOk(await s.logout(), 'no Authorization');
+  expectOk(await request(s.backend, 'POST', '/auth/logout', withBearer(json({}), 'e'.repeat(64))), 'with a JSON body');
+});
+
+check('logout.one-session', 'logout ends that session only: the user\'s other session stays live', async (s) => {
+  const a = await s.session();
+  const b = await s.session(a.user);
+  expectOk(await s.logout(a.token), 'logout');
+  expect((await s.me(b.token)).status === 200, 'the other session of the same user ended too');
+});
+
+// Unbind.
+
+check('unbind.no-session', 'unbind without a live session: 401, and the code is not spent', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  expectError(await request(s.backend, 'POST', '/auth/unbind', json({ code: code })), 401, 'UNAUTHORIZED', 'no bearer');
+  expectError(await s.unbind('f'.repeat(64), code), 401, 'UNAUTHORIZED', 'unknown bearer');
+  expectError(await s.unbind('nonsense', code), 401, 'UNAUTHORIZED', 'malformed bearer');
+  expect((await s.login(code)).status === 200, 'the code was exchanged with WeChat before the session was checked');
+});
+
+check('unbind.bad-body', 'unbind with a bad body: 415 or 400, nothing deleted', async (s) => {
+  const a = await s.session();
+  const code = s.code();
+  await s.register(code, a.user);
+  expectError(await request(s.backend, 'POST', '/auth/unbind', { bearer: a.token, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ code: code }) }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'text/plain');
+  expectError(await s.unbind(a.token, ''), 400, 'BAD_REQUEST', 'empty code');
+  expectError(await request(s.backend, 'POST', '/auth/unbind', withBearer({ headers: { 'Content-Type': 'application/json' }, body: '{' }, a.token)), 400, 'BAD_REQUEST', 'not JSON');
+  expectError(await request(s.backend, 'POST', '/auth/unbind', withBearer(json({}), a.token)), 400, 'BAD_REQUEST', 'no code');
+  expect((await s.me(a.token)).status === 200, 'the session ended');
+  expect((await s.login(code)).status === 200, 'the code was spent');
+});
+
+check('unbind.other-user', 'unbind with another user\'s fresh code: 403 IDENTITY_MISMATCH, nothing deleted', async (s) => {
+  const a = await s.session();
+  const code = s.code();
+  await s.register(code, s.user());
+  expectError(await s.unbind(a.token, code), 403, 'IDENTITY_MISMATCH');
+  expect((await s.me(a.token)).status === 200, 'the session ended');
+});
+
+check('unbind.wechat-errors', 'unbind: WeChat\'s refusals map as for login, nothing deleted', async (s) => {
+  const a = await s.session();
+  for (const [errcode, status, name] of [[-1, 503, 'WECHAT_BUSY'], [45011, 429, 'RATE_LIMITED'], [40226, 403, 'USER_BLOCKED']]) {
+    const code = s.code();
+    await s.register(code, a.user);
+    await s.failNext(errcode);
+    expectError(await s.unbind(a.token, code), status, name, 'errcode ' + errcode);
+  }
+  expectError(await s.unbind(a.token, s.code()), 400, 'INVALID_CODE', 'unknown code');
+  expect((await s.me(a.token)).status === 200, 'the session ended');
+});
+
+check('unbind.used-code', 'unbind with a code already used: 400 CODE_USED, nothing deleted', async (s) => {
+  const a = await s.session();
+  const code = s.code();
+  await s.register(code, a.user);
+  expect((await s.login(code)).status === 200, 'the login with the code failed');
+  expectError(await s.unbind(a.token, code), 400, 'CODE_USED');
+  expect((await s.me(a.token)).status === 200, 'the session ended');
+});
+
+check('unbind.ok', 'unbind with the user\'s fresh code: 200 {"ok":true}, every session of the user ends, a new login is a new binding', async (s) => {
+  const a = await s.session();
+  const b = await s.session(a.user);
+  const other = await s.session();
+  const before = (await s.me(a.token)).json;
+  await sleep(1100); // so a new binding starts in a later second
+  const code = s.code();
+  await s.register(code, a.user);
+  expectOk(await s.unbind(a.token, code), 'unbind');
+  expectError(await s.me(a.token), 401, 'UNAUTHORIZED', 'the unbinding session');
+  expectError(await s.me(b.token), 401, 'UNAUTHORIZED', 'the user\'s other session');
+  expect((await s.me(other.token)).status === 200, 'another user\'s session ended');
+  const c = await s.session(a.user);
+  const after = (await s.me(c.token)).json;
+  expect(after.openid === before.openid, 'the new login has another openid');
+  expect(after.since > before.since, 'the new login kept the old binding\'s since (' + before.since + ' → ' + after.since + ')');
+});
+
+// Input checked at the door.
+
+check('door.method', 'a known path with the wrong method: 405 METHOD_NOT_ALLOWED', async (s) => {
+  for (const [method, path] of [['GET', '/auth/login'], ['PUT', '/auth/login'], ['GET', '/auth/logout'], ['GET', '/auth/unbind'], ['POST', '/api/me'], ['DELETE', '/api/me']]) {
+    expectError(await request(s.backend, method, path), 405, 'METHOD_NOT_ALLOWED', method + ' ' + path);
+  }
+});
+
+check('door.not-found', 'an unknown path: 404 NOT_FOUND', async (s) => {
+  for (const [method, path] of [['GET', '/nowhere'], ['POST', '/auth/login/extra'], ['POST', '/auth'], ['GET', '/']]) {
+    expectError(await request(s.backend, method, path, method === 'POST' ? json({ code: 'x' }) : {}), 404, 'NOT_FOUND', method + ' ' + path);
+  }
+});
+
+check('door.content-type', 'login without a JSON Content-Type: 415; with a charset parameter: fine', async (s) => {
+  const body = JSON.stringify({ code: s.code() });
+  expectError(await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'text/plain' }, body: body }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'text/plain');
+  expectError(await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'code=abc' }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'a form');
+  expectError(await request(s.backend, 'POST', '/auth/login', { body: body }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'no Content-Type');
+  const code = s.code();
+  await s.register(code, s.user());
+  const r = await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ code: code }) });
+  expect(r.status === 200, 'application/json; charset=utf-8 is refused: ' + describe(r));
+});
+
+check('door.body-size', 'a body over 1 KiB: 413 PAYLOAD_TOO_LARGE (login, logout, unbind); 1 KiB is fine', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  const padded = (n) => { const base = JSON.stringify({ code: code, pad: '' }); return JSON.stringify({ code: code, pad: 'x'.repeat(n - base.length) }); };
+  expectError(await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: padded(2048) }), 413, 'PAYLOAD_TOO_LARGE', 'login, 2 KiB');
+  expectError(await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: padded(1025) }), 413, 'PAYLOAD_TOO_LARGE', 'login, 1025 bytes');
+  expectError(await request(s.backend, 'POST', '/auth/logout', { headers: { 'Content-Type': 'application/json' }, body: padded(2048) }), 413, 'PAYLOAD_TOO_LARGE', 'logout, 2 KiB');
+  expectError(await request(s.backend, 'POST', '/auth/unbind', withBearer({ headers: { 'Content-Type': 'application/json' }, body: padded(2048) }, 'f'.repeat(64))), 413, 'PAYLOAD_TOO_LARGE', 'unbind, 2 KiB');
+  const r = await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: padded(1024) });
+  expect(r.status === 200, 'a body of exactly 1024 bytes is refused: ' + describe(r));
+});
+
+check('door.body-unread', 'an announced huge body is refused with 413 without being waited for', async (s) => {
+  const r = await raw(s.backend, 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999999999\r\n\r\n{"code":', 3000);
+  expectError(r, 413, 'PAYLOAD_TOO_LARGE');
+});
+
+check('door.head-size', 'a request head over 8 KiB: 431 HEADERS_TOO_LARGE; 6 KiB is fine', async (s) => {
+  const big = await raw(s.backend, 'GET /api/me HTTP/1.1\r\nHost: x\r\nX-Pad: ' + 'a'.repeat(9000) + '\r\n\r\n');
+  expectError(big, 431, 'HEADERS_TOO_LARGE', '9 KiB');
+  const fine = await raw(s.backend, 'GET /api/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: ' + 'a'.repeat(6000) + '\r\n\r\n');
+  expectError(fine, 401, 'UNAUTHORIZED', '6 KiB');
+});
+
+check('door.chunked', 'a chunked body (Transfer-Encoding, no Content-Length): 411 LENGTH_REQUIRED', async (s) => {
+  const r = await raw(s.backend, 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n0\r\n\r\n');
+  expectError(r, 411, 'LENGTH_REQUIRED');
+});
+
+check('door.malformed', 'a malformed request line or Content-Length: 400 BAD_REQUEST', async (s) => {
+  expectError(await raw(s.backend, 'NONSENSE\r\n\r\n'), 400, 'BAD_REQUEST', 'request line');
+  expectError(await raw(s.backend, 'GET /api/me HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n'), 400, 'BAD_REQUEST', 'Content-Length: x');
+});
+
+check('door.nothing-reaches-wechat', 'a refused request never reaches WeChat: its code stays usable', async (s) => {
+  const code = s.code();
+  await s.register(code, s.user());
+  const body = JSON.stringify({ code: code });
+  await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'text/plain' }, body: body });
+  await request(s.backend, 'POST', '/auth/login', { body: body });
+  await request(s.backend, 'POST', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: code, pad: 'x'.repeat(2000) }) });
+  await request(s.backend, 'GET', '/auth/login', { headers: { 'Content-Type': 'application/json' }, body: body });
+  await request(s.backend, 'POST', '/auth/login/', { headers: { 'Content-Type': 'application/json' }, body: body });
+  const r = await s.login(code);
+  expect(r.status === 200, 'the code was spent by a refused request: ' + describe(r));
+});
+
+check('door.survives', 'a client that hangs up mid-body or mid-head: the backend keeps serving', async (s) => {
+  for (const bytes of [
+    'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+    'GET /api/me HTTP/1.1\r\nHost: x\r\nAuthor',
+  ]) {
+    await new Promise((resolve) => {
+      const url = new URL(s.backend);
+      const c = net.connect(Number(url.port), url.hostname, () => c.end(bytes));
+      c.on('error', resolve);
+      c.on('close', resolve);
+      c.resume();
+    });
+  }
+  await sleep(100);
+  expectError(await s.me(), 401, 'UNAUTHORIZED', 'after the hang-ups');
+  await s.session();
+});
+
+// Several instances on one store.
+
+check('shared.peer', 'two instances share sessions: login on A, /api/me and logout on B, refused on A', async (s) => {
+  const b = s.opts['peer-backend'];
+  const a = await s.session();
+  const r = await s.me(a.token, b);
+  expect(r.status === 200 && r.json.openid === a.openid, 'B does not know A\'s session: ' + describe(r));
+  expectOk(await s.logout(a.token, b), 'logout on B');
+  expectError(await s.me(a.token), 401, 'UNAUTHORIZED', 'A after the logout on B');
+}, 'peer-backend');
+
+// ---- running --------------------------------------------------------------------------
+
+async function run(opts) {
+  const only = opts.only ? opts.only.split(',').filter(Boolean) : null;
+  const selected = checks.filter((c) => !only || only.some((p) => c.id === p || c.id.startsWith(p.endsWith('.') ? p : p + '.') || c.id.startsWith(p)));
+  if (only && selected.length === 0) throw new Error('no check matches --only ' + opts.only);
+  const s = createStack(opts);
+  let passed = 0;
+  let failed = 0;
+  for (const c of selected) {
+    if (c.needs && !opts[c.needs]) {
+      console.log('skip - ' + c.id + ': ' + c.what + ' (needs --' + c.needs + ')');
+      continue;
+    }
+    try {
+      await c.fn(s);
+      passed++;
+      console.log('ok - ' + c.id + ': ' + c.what);
+    } catch (e) {
+      failed++;
+      const why = e instanceof Failure ? e.message : String((e && e.stack) || e).split('\n').slice(0, 3).join('\n    ');
+      console.log('not ok - ' + c.id + ': ' + c.what + '\n    ' + why);
+    }
+  }
+  console.log(passed + ' passed, ' + failed + ' failed');
+  return failed;
+}
+
+if (require.main === module) {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+    if (!opts.list && (!opts.backend || !opts.standin)) throw new Error('--backend URL and --standin URL are required');
+  } catch (e) {
+    console.error('conformance: ' + e.message + '\nusage: node tests/conformance/run.js --backend URL --standin URL [--peer-backend URL] [--short-ttl-backend URL] [--bad-secret-backend URL] [--no-wechat-backend URL] [--only ID,...] [--list]');
+    process.exit(2);
+  }
+  if (opts.list) {
+    for (const c of checks) console.log(c.id + (c.needs ? ' (needs --' + c.needs + ')' : ''));
+    process.exit(0);
+  }
+  run(opts).then((failed) => process.exit(failed ? 1 : 0), (e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+module.exports = { checks: checks, run: run };
