@@ -40,6 +40,26 @@ function report(name, ok, detail) {
 const clean = diagnostics(config.fileNames);
 report('page.ts and kit.ts type-check (strict) against dist/index.d.ts and miniprogram-api-typings ' + require('miniprogram-api-typings/package.json').version, clean.length === 0, clean.join('\n    '));
 
+// The TypeScript page in each README: its ```ts blocks, each opening with `// <file>`,
+// written out as the files of a project and checked together.
+for (const readme of ['README.zh-CN.md', 'README.md']) {
+  const text = fs.readFileSync(path.join(__dirname, '../..', readme), 'utf8');
+  const blocks = [...text.matchAll(/```ts\n\/\/ (\S+\.ts)\n([\s\S]*?)```/g)];
+  const project = fs.mkdtempSync(path.join(__dirname, '.readme-'));
+  try {
+    const files = blocks.map(([, name, code]) => {
+      const file = path.join(project, name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, code);
+      return file;
+    });
+    const errors = files.length ? diagnostics(files) : ['no ```ts blocks'];
+    report(readme + "'s TypeScript page (" + blocks.map((b) => b[1]).join(', ') + ') type-checks', files.length >= 3 && errors.length === 0, errors.join('\n    '));
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
 const dir = fs.mkdtempSync(path.join(__dirname, '.misuse-'));
 try {
   for (const [name, code] of Object.entries(MISUSES)) {
