@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e test-e2e-node test-conformance setup-server-node fuzz
+.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e test-e2e-node test-conformance setup-server-node fuzz frameworks test-frameworks
 
 setup:
 	@scripts/setup.sh
@@ -44,7 +44,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-e2e-node test-conformance test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-e2e-node test-conformance test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types test-frameworks
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -151,6 +151,17 @@ test-package: dist
 # A page written in TypeScript against dist/index.d.ts and miniprogram-api-typings, tsc --strict.
 test-types: dist
 	node tests/types/run.js
+
+# The Taro (React) and uni-app (Vue 3) examples: `npm ci` in each (skipped when up to date,
+# scripts/frameworks.sh), then `taro build --type weapp` and `uni build -p mp-weixin`.
+# In `make test`: a cold install of both takes about 2 minutes on 2 cores.
+frameworks:
+	@scripts/frameworks.sh
+
+# Their built output in the strict mini-program realm with the wx simulator: privacy →
+# login → /api/me → logout through the pages' own handlers; a missing wasm fails.
+test-frameworks: frameworks
+	node tests/frameworks/run.js
 
 # Screenshots of each page in its main states (docs/screenshots/), through headless Chromium. Not part of test.
 screenshots: dist

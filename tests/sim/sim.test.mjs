@@ -235,3 +235,16 @@ test('the in-process backend unbinds only with a fresh code of the same user', a
   const me = await new Promise((resolve) => sim.wx.request({ url: 'https://api.example.com/api/me', header: { Authorization: 'Bearer ' + token }, success: resolve }));
   assert.equal(me.statusCode, 401);
 });
+
+test('§12 rules for showToast: errMsg, async callbacks, Promise form; the toast is recorded; title required', async () => {
+  const sim = createWxSim({});
+  const [kind, res] = await call(sim.wx.showToast, { title: '登录失败，请重试', icon: 'none' });
+  assert.equal(kind, 'ok');
+  assert.equal(res.errMsg, 'showToast:ok');
+  assert.deepEqual(sim.toasts.map((t) => [t.title, t.icon, t.duration]), [['登录失败，请重试', 'none', 1500]]);
+  assert.match((await sim.wx.showToast({ title: 'x' })).errMsg, /^showToast:ok$/);
+  const [kind2, res2] = await call(sim.wx.showToast, {});
+  assert.equal(kind2, 'fail');
+  assert.match(res2.errMsg, /^showToast:fail/);
+  assert.equal(sim.toasts.length, 2);
+});

@@ -84,7 +84,9 @@ function createRealm(options) {
   function makeRequire(fromDir) {
     return function require(request) {
       if (!/^\.{0,2}\//.test(request)) throw new Error('mini-program require of a non-relative module: ' + request);
-      const file = path.resolve(fromDir, request);
+      let file = path.resolve(fromDir, request);
+      // require('./common') loads common.js, as WeChat's require does (framework builds write it so).
+      if (!fs.existsSync(file) && fs.existsSync(file + '.js')) file += '.js';
       if (cache[file]) return cache[file].exports;
       const module = { exports: {} };
       cache[file] = module;

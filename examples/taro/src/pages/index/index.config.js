@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: 'wx-auth · Taro',
+});

@@ -1,0 +1,28 @@
+// The SDK is created once per launch (App.vue's onLaunch calls start()); pages wait on auth().
+import { createAuth } from 'wx-auth';
+
+export const API_BASE = 'https://api.example.com';
+
+// A package path. uni-app copies src/static/ to static/ in the mini-program as it is
+// (npm install's postinstall puts wx_auth.wasm.br there); WXWebAssembly loads nothing
+// else, so a wrong path leaves createAuth rejected, never a page that works.
+export const WASM_PATH = '/static/wx-auth/wx_auth.wasm.br';
+
+let started = null;
+
+export function start() {
+  if (!started) {
+    started = createAuth({
+      wasmPath: WASM_PATH,
+      loginUrl: API_BASE + '/auth/login',
+      logoutUrl: API_BASE + '/auth/logout',
+    });
+    // The page shows a failed load itself; this only keeps it from being "unhandled".
+    started.catch(() => {});
+  }
+  return started;
+}
+
+export function auth() {
+  return start();
+}
