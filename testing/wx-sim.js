@@ -30,6 +30,8 @@
 //   https URLs in the domain list (errno 600002 / 600009), dataType json parses, and a
 //   backend slower than the request's `timeout` (default 60 s) fails it with
 //   `request:fail timeout`, errno 5 (§7).
+// - showToast (what a page shows the user on an error) follows §12's general rules and
+//   records each toast in `sim.toasts`.
 //
 // Time is simulated: `sim.now()` moves only through `sim.advance(ms)`, through backend
 // latency, and through `sim.setTimeout`, a timer for the SDK under test that fires on
@@ -367,6 +369,20 @@ function createWxSim(config) {
     return { abort() { aborted = true; }, onHeadersReceived() {}, offHeadersReceived() {} };
   };
 
+  // The toast the user sees (a page shows an error with it): general rules of §12 (errMsg,
+  // asynchronous callbacks, Promise form); `title` is required, `icon` one of WeChat's four.
+  wx.showToast = (o) => {
+    const opt = o || {};
+    log('showToast', String(opt.title));
+    return asyncApi('showToast', opt, (ok, fail) => {
+      if (typeof opt.title !== 'string') { fail('parameter error: parameter.title should be String'); return; }
+      const icon = opt.icon === undefined ? 'success' : opt.icon;
+      if (['success', 'error', 'loading', 'none'].indexOf(icon) < 0) { fail('parameter error: parameter.icon should be one of success, error, loading, none'); return; }
+      sim.toasts.push({ title: opt.title, icon: icon, duration: typeof opt.duration === 'number' ? opt.duration : 1500, at: now });
+      ok();
+    });
+  };
+
   if (has('2.20.1')) {
     wx.getAppBaseInfo = () => ({ SDKVersion: cfg.sdkVersion, version: '8.0.50', language: 'zh_CN', enableDebug: false, host: { env: 'WeChat' }, theme: 'light', fontSizeSetting: 16 });
   }
@@ -435,6 +451,8 @@ function createWxSim(config) {
     wx: wx,
     calls: calls,
     backendLog: [],
+    /** Every toast shown (wx.showToast), in order: {title, icon, duration, at}. */
+    toasts: [],
     config: cfg,
     now: () => now,
     advance: (ms) => { now += ms; },
