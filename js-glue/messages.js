@@ -27,6 +27,10 @@ var TEXT = {
       NOT_LOGGED_IN: '请先登录',
       WX_FAILED: '微信接口调用失败，请稍后重试',
       THROTTLED: '登录状态异常，请稍后重试',
+      PHONE_DENIED: '你没有授权使用手机号',
+      PHONE_UNAVAILABLE: '当前无法使用手机号验证，请换一种方式',
+      PHONE_QUOTA: '手机号验证暂时不可用，请稍后再试',
+      PHONE_FAILED: '手机号验证失败，请重新点击获取',
     },
     fallback: '出错了',
     states: {
@@ -58,6 +62,10 @@ var TEXT = {
       NOT_LOGGED_IN: 'Please log in first',
       WX_FAILED: 'WeChat could not do that, please try again later',
       THROTTLED: 'Your login needs attention, please try again later',
+      PHONE_DENIED: 'You chose not to share your phone number',
+      PHONE_UNAVAILABLE: 'Phone verification is not available here, please use another way',
+      PHONE_QUOTA: 'Phone verification is unavailable right now, please try later',
+      PHONE_FAILED: 'Phone verification failed, please tap again',
     },
     fallback: 'Something went wrong',
     states: {

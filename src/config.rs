@@ -19,4 +19,6 @@ pub struct Config {
     pub logout_url: bool,
     /// Whether the app gave an `unbindUrl` (`unbind()` needs it).
     pub unbind_url: bool,
+    /// Whether the app gave a `phoneUrl` (`verifyPhoneNumber()` needs it).
+    pub phone_url: bool,
 }

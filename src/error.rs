@@ -37,6 +37,16 @@ pub enum ErrorCode {
     /// refusing tokens); `retryAfterMs` says when a renewal is allowed again. A `login()`
     /// the user asks for is never throttled.
     Throttled,
+    /// The user declined to share the phone number (`getPhoneNumber:fail user deny`).
+    PhoneDenied,
+    /// The event had no phone code: a base library below 2.21.2, an individual-subject or
+    /// unverified mini-program, or WeChat blocked this user's verification.
+    PhoneUnavailable,
+    /// The mini-program's phone verification quota is used up (errno 1400001): buy more in
+    /// the admin console; no verification was billed.
+    PhoneQuota,
+    /// The backend refused the phone code (a 4xx: expired, used, or another user's).
+    PhoneFailed,
 }
 
 impl ErrorCode {
@@ -55,6 +65,10 @@ impl ErrorCode {
             ErrorCode::NotLoggedIn => "NOT_LOGGED_IN",
             ErrorCode::WxFailed => "WX_FAILED",
             ErrorCode::Throttled => "THROTTLED",
+            ErrorCode::PhoneDenied => "PHONE_DENIED",
+            ErrorCode::PhoneUnavailable => "PHONE_UNAVAILABLE",
+            ErrorCode::PhoneQuota => "PHONE_QUOTA",
+            ErrorCode::PhoneFailed => "PHONE_FAILED",
         }
     }
 }

@@ -160,7 +160,7 @@ pub fn check_unbind_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), Au
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` ([`crate::wire::ErrorBody`])
 /// when it sent one.
-fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
+pub(crate) fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
     let mut out = String::from("HTTP ");
     push_u64(&mut out, u64::from(status));
     let Some(doc) = doc else {

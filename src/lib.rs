@@ -44,6 +44,7 @@ pub mod error;
 pub mod exchange;
 pub mod json;
 pub mod machine;
+pub mod phone;
 pub mod profile;
 pub mod record;
 pub mod request;

@@ -7,6 +7,8 @@
 //! | login reply, 200 | [`LoginReply`] `{token, expiresIn}` |
 //! | unbind request, `POST unbindUrl` + bearer | [`UnbindRequest`] `{code}` |
 //! | unbind reply, 2xx | [`UnbindReply`] `{ok: true}` |
+//! | phone request, `POST phoneUrl` + bearer | [`PhoneRequest`] `{code}` |
+//! | phone reply, 2xx | [`PhoneReply`] `{phoneNumber, countryCode}` |
 //! | any refusal or failure | [`ErrorBody`] `{code, message}` |
 //! | the stored record, version 2 | [`Record`] `{v, state, token?, issuedAt?, expiresAt?, profile?, reason?}` |
 //!
@@ -66,6 +68,30 @@ pub struct UnbindRequest {
 pub struct UnbindReply {
     /// `true`: the binding, the sessions and the user's data are gone.
     pub ok: bool,
+}
+
+/// The body of `POST phoneUrl` with the bearer token: `{"code": "..."}`, the one-time code
+/// of a `getPhoneNumber` (or `getRealtimePhoneNumber`) button, which the backend exchanges
+/// with WeChat's `getuserphonenumber`. Not a `wx.login` code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct PhoneRequest {
+    /// The button's code: single use, valid for 5 minutes.
+    pub code: String,
+}
+
+/// The backend's answer to a verified phone code, with a 2xx status:
+/// `{"phoneNumber": "138****8000", "countryCode": "86"}`. The reference servers store
+/// the full number with the user and answer it masked; the SDK hands the whole body to
+/// the page and keeps none of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct PhoneReply {
+    /// The number as the backend chooses to show it (masked by the reference servers).
+    pub phone_number: String,
+    /// The country code, without `+` (`"86"`).
+    pub country_code: String,
 }
 
 /// The backend's body with any status but success: `{"code": "INVALID_CODE", "message": "..."}`.

@@ -44,6 +44,12 @@ export interface SimConfig {
   backend?: (req: SimRequest, sim: WxSim) => SimResponse | Promise<SimResponse>;
   /** Scopes asked before and their answers, as getSetting reports them. */
   authSetting?: Record<string, boolean>;
+  /** What the user answers in the phone number half-screen (default 'allow'). */
+  phoneAnswer?: 'allow' | 'deny';
+  /** Whether the app has phone verification quota left (default true; false gives errno 1400001). */
+  phoneQuota?: boolean;
+  /** The number WeChat holds for the user. */
+  phone?: { phoneNumber: string; purePhoneNumber: string; countryCode: string };
   /** Called with each code wx.login mints. */
   onCodeMinted?: (code: string) => void | Promise<void>;
 }
@@ -71,6 +77,10 @@ export interface WxSim {
   count(api: string): number;
   /** The stored text of a storage key, or undefined. */
   storageText(key: string): string | undefined;
+  /** Verifications WeChat billed (each phone code a page received). */
+  billedPhoneVerifications: number;
+  /** The user taps a phone button: the event detail WeChat gives. */
+  tapPhoneButton(openType?: 'getPhoneNumber' | 'getRealtimePhoneNumber'): Promise<{ errMsg: string; code?: string; errno?: number }>;
   /** Whether the user has agreed to the privacy guide. */
   privacyAgreed(): boolean;
   /** Waits until every pending callback and backend answer has run. */
@@ -104,6 +114,8 @@ export interface SimPage {
   agreePrivacy(selector: string): Promise<void>;
   /** The user picks an avatar with an open-type="chooseAvatar" button. */
   chooseAvatar(selector: string, avatarUrl: string): Promise<void>;
+  /** The user taps an open-type="getPhoneNumber" / "getRealtimePhoneNumber" button; its handler gets WeChat's event. */
+  getPhoneNumber(selector: string): Promise<void>;
   /** The form is submitted with these values. */
   submit(selector: string, value: Record<string, unknown>): Promise<void>;
   show(): Promise<void>;

@@ -377,6 +377,17 @@ function wrapPage(page) {
       if (w.attrs.openType !== 'chooseAvatar') throw new Error(selector + ' is not a chooseAvatar button');
       return this.dispatch(selector, 'chooseavatar', { avatarUrl: avatarUrl });
     },
+    /**
+     * The user taps an open-type="getPhoneNumber" (or "getRealtimePhoneNumber") button: the
+     * simulator decides what WeChat would give (privacy first, quota, the user's answer, a
+     * billed one-time code) and the button's bound handler gets that event.
+     */
+    getPhoneNumber(selector) {
+      const w = this.wiring(selector);
+      const kind = w.attrs.openType;
+      if (kind !== 'getPhoneNumber' && kind !== 'getRealtimePhoneNumber') throw new Error(selector + ' is not a getPhoneNumber button');
+      return sim.tapPhoneButton(kind).then((detail) => this.dispatch(selector, kind.toLowerCase(), detail));
+    },
     /** The form is submitted with these values (what WeChat collects from named fields). */
     submit(selector, value) { return this.dispatch(selector, 'submit', { value: value, target: {} }); },
     show() { if (page.instance.onShow) page.instance.onShow(); page.triggerPageLifeTime('show'); return sim.settle(); },

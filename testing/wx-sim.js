@@ -84,6 +84,14 @@ function createWxSim(config) {
     // The app's own API on the in-process backend: {'GET /api/orders': (req, session, sim) =>
     // ({statusCode, body})}, `session` being {openid} for a valid bearer and null otherwise.
     routes: null,
+    // The phone button (platform.md §8): what the user answers in the half-screen, whether
+    // the app has quota left (errno 1400001 otherwise), the number WeChat holds for the
+    // user, and a hook called with each phone code minted (an end-to-end test registers
+    // it with a WeChat stand-in).
+    phoneAnswer: 'allow',
+    phoneQuota: true,
+    phone: { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' },
+    onPhoneCodeMinted: null,
     // Scopes the user was asked for before and what they answered (§6); never-asked
     // scopes are absent. `openSettingAnswer` is what the user toggles on the settings page.
     authSetting: {},
@@ -110,6 +118,8 @@ function createWxSim(config) {
   const backendFaults = [];
   const injected = new Map(); // index into `calls` -> {fail} | {ok} | {backend}
   const sessions = new Map(); // token -> {openid, expiresAt, revoked}
+  const phoneCodes = new Map(); // phone code -> {issuedAt, used, openid}
+  const phones = new Map(); // openid -> the verified number (the backend's store)
   const bindings = new Map(); // openid -> unix seconds the account was created
   let sessionKeyExpiresAt = 0;
 
@@ -426,6 +436,18 @@ function createWxSim(config) {
       sessions.forEach((s) => { if (s.openid === r.openid) s.revoked = true; });
       return { statusCode: 200, body: { ok: true } };
     }
+    if (req.method === 'POST' && req.path === '/auth/phone') {
+      // The code is exchanged with getuserphonenumber (with the user's openid, which WeChat
+      // checks against the code); the number is stored with the user and answered masked.
+      if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
+      let code = null;
+      try { code = JSON.parse(req.body).code; } catch (e) { code = null; }
+      const r = sim.exchangePhoneCode(code, session.openid);
+      if (r.errcode) return { statusCode: 400, body: { code: 'INVALID_CODE', message: r.errmsg } };
+      phones.set(session.openid, r.phone_info.purePhoneNumber);
+      const n = r.phone_info.purePhoneNumber;
+      return { statusCode: 200, body: { phoneNumber: n.slice(0, 3) + '****' + n.slice(-4), countryCode: r.phone_info.countryCode } };
+    }
     if (req.method === 'POST' && req.path === '/auth/logout') {
       if (session) session.revoked = true;
       return { statusCode: 200, body: { ok: true } };
@@ -495,6 +517,52 @@ function createWxSim(config) {
       return { openid: cfg.user.openid, session_key: 'never-sent-to-the-client' };
     },
     sessionOf: (token) => sessions.get(token),
+    /** Verifications WeChat billed: each phone code the page received (platforms.md §B.3). */
+    billedPhoneVerifications: 0,
+    /** The number the in-process backend stored for this openid, if any. */
+    storedPhone: (openid) => phones.get(openid),
+    /**
+     * The user taps a `getPhoneNumber` (or `getRealtimePhoneNumber`) button: resolves with
+     * the event's `detail` as WeChat gives it. Privacy comes first (the button is a privacy
+     * interface, referrer 'button.getPhoneNumber'); no quota gives errno 1400001 and never
+     * opens the half-screen; below 2.21.2 there is no code, only encryptedData; a decline is
+     * 'user deny'. A code is minted, and billed, only when the user allows.
+     */
+    tapPhoneButton: (openType) => new Promise((resolve) => {
+      const api = openType === 'getRealtimePhoneNumber' ? 'getRealtimePhoneNumber' : 'getPhoneNumber';
+      log('button.' + api);
+      const fail = (text, errno) => {
+        const detail = { errMsg: api + ':fail ' + text };
+        if (errno !== undefined) detail.errno = errno;
+        defer(() => resolve(detail));
+      };
+      privacyGate('button.' + api, () => {
+        if (!cfg.phoneQuota) { fail('no quota', 1400001); return; }
+        if (cfg.phoneAnswer !== 'allow') { fail('user deny'); return; }
+        if (!has('2.21.2')) {
+          defer(() => resolve({ errMsg: api + ':ok', encryptedData: 'sim-encrypted', iv: 'sim-iv' }));
+          return;
+        }
+        seq += 1;
+        const code = 'phone-' + String(seq).padStart(6, '0');
+        phoneCodes.set(code, { issuedAt: now, used: false, openid: cfg.user.openid });
+        sim.billedPhoneVerifications += 1;
+        const hook = typeof cfg.onPhoneCodeMinted === 'function' ? cfg.onPhoneCodeMinted(code, cfg.phone) : null;
+        inflight += 1;
+        Promise.resolve(hook).then(() => {
+          inflight -= 1;
+          defer(() => resolve({ errMsg: api + ':ok', code: code }));
+        }, () => { inflight -= 1; defer(() => resolve({ errMsg: api + ':ok', code: code })); });
+      }, fail);
+    }),
+    /** What WeChat's getuserphonenumber answers for a phone code and the session's openid. */
+    exchangePhoneCode: (code, openid) => {
+      const c = phoneCodes.get(code);
+      if (!c || c.used || now - c.issuedAt > CODE_TTL) return { errcode: 40029, errmsg: 'invalid code' };
+      if (openid !== undefined && openid !== c.openid) return { errcode: 40029, errmsg: 'invalid code (openid mismatch)' };
+      c.used = true;
+      return { errcode: 0, errmsg: 'ok', phone_info: Object.assign({ watermark: { timestamp: Math.floor(now / 1000), appid: 'wx-sim' } }, cfg.phone) };
+    },
     /**
      * Waits until every callback scheduled so far (and those they schedule) has run, and
      * no backend answer or onCodeMinted hook is pending (a real server may take a while;

@@ -134,6 +134,10 @@ cases! {
     unbind_an_expired_session_is_renewed_first_then_the_account_is_deleted => "unbind: an expired session is renewed first, then the account is deleted",
     scopes_getsetting_reports_asked_scopes_only_unknown_keys_are_dropped => "scopes: getSetting reports asked scopes only; unknown keys are dropped",
     scopes_opensetting_only_from_a_tap_and_returns_what_the_user_changed => "scopes: openSetting only from a tap, and returns what the user changed",
+    phone_the_code_from_the_button_goes_once_with_the_bearer_and_the_answer_of_the_backend_comes_back_nothing_is_stored => "phone: the code from the button goes once, with the bearer, and the answer of the backend comes back; nothing is stored",
+    phone_a_decline_no_quota_an_old_base_library_and_no_privacy_agreement_each_have_their_code_and_nothing_is_sent => "phone: a decline, no quota, an old base library and no privacy agreement each have their code, and nothing is sent",
+    phone_a_refusal_or_a_failure_is_never_retried_with_the_same_code_the_page_asks_for_another_tap => "phone: a refusal or a failure is never retried with the same code; the page asks for another tap",
+    phone_needs_the_phoneurl_option_and_a_session_an_expired_session_is_renewed_before_the_code_leaves => "phone: needs the phoneUrl option and a session; an expired session is renewed before the code leaves",
     state_never_carries_the_token => "state: never carries the token",
 }
 

@@ -37,6 +37,7 @@ mod native {
         Config {
             logout_url: true,
             unbind_url: true,
+            phone_url: true,
             check_session: true,
             backoff: wx_auth::retry::Backoff {
                 attempts: 2,
@@ -93,6 +94,8 @@ mod native {
         Tap(fn() -> Call<world::Native>),
         SetProfile,
         Restart,
+        /// The user taps the phone button (a billed code), then the page verifies it.
+        Phone,
     }
 
     struct Flow {
@@ -173,6 +176,11 @@ mod native {
             run: Run::Tap(|| Call::OpenSetting),
         },
         Flow {
+            name: "phone",
+            before: Before::Expired,
+            run: Run::Phone,
+        },
+        Flow {
             name: "openPrivacyContract",
             before: Before::Agreed,
             run: Run::Call(|| Call::OpenPrivacyContract),
@@ -184,6 +192,10 @@ mod native {
         let id: Option<CallId> = match flow.run {
             Run::Call(c) => Some(w.call(c())),
             Run::Tap(c) => Some(w.tap(c())),
+            Run::Phone => {
+                let event = w.phone_event();
+                Some(w.tap(Call::VerifyPhone(event)))
+            }
             Run::SetProfile => {
                 return match w.set_profile(Some("小红"), Some("wxfile://tmp/b.png")) {
                     Ok(_) => {
@@ -266,10 +278,11 @@ mod native {
         let agreed_on_the_way = state_before == AuthState::Anonymous
             && state == AuthState::PrivacyAgreed
             && w.privacy_agreed;
-        let renewed_on_the_way = (flow.name.starts_with("request") || flow.name == "unbind")
-            && state.kind() == StateKind::LoggedIn
-            && state.session().map(|s| s.expires_at())
-                > state_before.session().map(|s| s.expires_at());
+        let renewed_on_the_way =
+            (flow.name.starts_with("request") || flow.name == "unbind" || flow.name == "phone")
+                && state.kind() == StateKind::LoggedIn
+                && state.session().map(|s| s.expires_at())
+                    > state_before.session().map(|s| s.expires_at());
         let ended_by_renewal = state.kind() == StateKind::LoggedOut
             && matches!(
                 state.logout_reason(),
@@ -311,6 +324,7 @@ mod native {
             )?;
         }
         check(w.token_is_live(), "a token from before a logout came back")?;
+        check(w.phone_codes_sent_once(), "a phone code was sent twice")?;
         if flow.name == "logout" && failed.is_none() {
             check(
                 state.logout_reason() == Some(LogoutReason::User),

@@ -606,3 +606,162 @@ fn scopes_and_the_privacy_contract() {
     old.run();
     assert_eq!(code(&old, id), Some("PRIVACY_DENIED"));
 }
+
+fn phone_config() -> Config {
+    Config {
+        phone_url: true,
+        ..Config::default()
+    }
+}
+
+fn phone_logged_in() -> World {
+    let mut w = World::new(phone_config(), false);
+    w.call(Call::Login);
+    w.run();
+    assert_eq!(w.state().kind(), StateKind::LoggedIn);
+    w
+}
+
+#[test]
+fn verify_phone_sends_the_code_once_and_resolves_with_the_backends_answer() {
+    let mut w = phone_logged_in();
+    let record = w.record_text();
+    let event = w.phone_event();
+    let id = w.tap(Call::VerifyPhone(event));
+    w.run();
+    match w.outcome(id) {
+        Some(Outcome::Body(b)) => assert!(b.contains("138****8000"), "{b}"),
+        other => panic!("expected the backend's body, got {other:?}"),
+    }
+    assert_eq!(w.count("request /auth/phone"), 1);
+    assert_eq!(w.backend.phone.as_deref(), Some("13800138000"));
+    assert_eq!(
+        w.record_text(),
+        record,
+        "nothing of the number is stored on the phone"
+    );
+    assert_eq!(w.state().kind(), StateKind::LoggedIn);
+}
+
+#[test]
+fn an_expired_session_is_renewed_before_the_code_leaves() {
+    let mut w = phone_logged_in();
+    w.advance(7200 * 1000);
+    let event = w.phone_event();
+    let id = w.tap(Call::VerifyPhone(event));
+    w.run();
+    assert!(matches!(w.outcome(id), Some(Outcome::Body(_))));
+    assert_eq!(w.count("login"), 2, "one renewal");
+    assert_eq!(w.count("request /auth/phone"), 1);
+}
+
+#[test]
+fn a_refused_session_fails_the_call_without_resending_and_renews_for_the_next_tap() {
+    let mut w = phone_logged_in();
+    let token = w.state().session().unwrap().token().to_string();
+    w.backend.sessions.get_mut(&token).unwrap().revoked = true;
+    let event = w.phone_event();
+    let id = w.tap(Call::VerifyPhone(event));
+    w.run();
+    assert_eq!(code(&w, id), Some("NOT_LOGGED_IN"));
+    assert_eq!(
+        w.count("request /auth/phone"),
+        1,
+        "the code is spent: never resent"
+    );
+    assert_eq!(w.count("login"), 2, "renewed in the background");
+    assert_eq!(w.state().kind(), StateKind::LoggedIn);
+    let event = w.phone_event();
+    let again = w.tap(Call::VerifyPhone(event));
+    w.run();
+    assert!(
+        matches!(w.outcome(again), Some(Outcome::Body(_))),
+        "the next tap works"
+    );
+    assert!(w.phone_codes_sent_once());
+}
+
+#[test]
+fn a_failing_backend_or_network_is_never_retried_with_the_same_code() {
+    for fault in [Fault::Http503, Fault::Timeout, Fault::Http403] {
+        let mut w = phone_logged_in();
+        let event = w.phone_event();
+        let next = w.log.len();
+        w.armed.insert(next, fault);
+        let id = w.tap(Call::VerifyPhone(event));
+        w.run();
+        let want = match fault {
+            Fault::Http503 => "SERVER",
+            Fault::Timeout => "NETWORK",
+            _ => "PHONE_FAILED",
+        };
+        assert_eq!(code(&w, id), Some(want), "{fault:?}");
+        assert_eq!(w.count("request /auth/phone"), 1, "{fault:?}: no retry");
+        assert_eq!(w.backend.phone, None);
+    }
+}
+
+#[test]
+fn a_used_code_is_refused_by_the_backend() {
+    let mut w = phone_logged_in();
+    let event = w.phone_event();
+    let first = w.tap(Call::VerifyPhone(event.clone()));
+    w.run();
+    assert!(matches!(w.outcome(first), Some(Outcome::Body(_))));
+    let second = w.tap(Call::VerifyPhone(event));
+    w.run();
+    assert_eq!(code(&w, second), Some("PHONE_FAILED"));
+}
+
+#[test]
+fn declined_unavailable_and_no_quota_fail_at_once_with_their_codes() {
+    use wx_auth::phone::PhoneEvent;
+    let mut w = phone_logged_in();
+    let cases = [
+        ("getPhoneNumber:fail user deny", None, None, "PHONE_DENIED"),
+        (
+            "getPhoneNumber:fail no quota",
+            None,
+            Some(1_400_001),
+            "PHONE_QUOTA",
+        ),
+        ("getPhoneNumber:ok", None, None, "PHONE_UNAVAILABLE"),
+        (
+            "getPhoneNumber:fail privacy permission is not authorized",
+            None,
+            Some(104),
+            "PRIVACY_DENIED",
+        ),
+    ];
+    for (err_msg, code_field, errno, want) in cases {
+        let event = PhoneEvent {
+            code: code_field,
+            err_msg: err_msg.into(),
+            errno,
+        };
+        let id = w.tap(Call::VerifyPhone(event));
+        assert_eq!(
+            code(&w, id),
+            Some(want),
+            "{err_msg}: settles before any input"
+        );
+    }
+    assert_eq!(w.count("request /auth/phone"), 0);
+    assert_eq!(w.state().kind(), StateKind::LoggedIn);
+}
+
+#[test]
+fn verify_phone_needs_the_option_and_a_session() {
+    let mut w = World::new(Config::default(), false);
+    w.call(Call::Login);
+    w.run();
+    let event = w.phone_event();
+    let id = w.tap(Call::VerifyPhone(event));
+    assert_eq!(code(&w, id), Some("INVALID_ARGUMENT"));
+    let mut w = World::new(phone_config(), false);
+    let event = w.phone_event();
+    let id = w.tap(Call::VerifyPhone(event));
+    w.run();
+    assert_eq!(code(&w, id), Some("NOT_LOGGED_IN"));
+    assert_eq!(w.count("request /auth/phone"), 0);
+}

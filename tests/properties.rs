@@ -43,6 +43,7 @@ enum Action {
     Logout,
     Reset,
     Unbind,
+    Phone,
     Setting,
     TapOpenSetting,
     Contract,
@@ -78,6 +79,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => Just(Action::Logout),
         1 => Just(Action::Reset),
         1 => Just(Action::Unbind),
+        1 => Just(Action::Phone),
         1 => prop_oneof![Just(Action::Setting), Just(Action::TapOpenSetting), Just(Action::Contract)],
         8 => any::<u8>().prop_map(Action::Deliver),
         2 => Just(Action::Run),
@@ -118,6 +120,10 @@ fn step(w: &mut World, action: Action) {
         }
         Action::Unbind => {
             w.call(Call::Unbind);
+        }
+        Action::Phone => {
+            let event = w.phone_event();
+            w.tap(Call::VerifyPhone(event));
         }
         Action::Setting => {
             w.call(Call::GetSetting);
@@ -179,6 +185,7 @@ fn check(w: &World) {
         );
     }
     assert!(w.token_is_live(), "a token from before a logout came back");
+    assert!(w.phone_codes_sent_once(), "a phone code was sent twice");
 }
 
 /// Delivers everything and declines every prompt: then every call has settled.
@@ -216,6 +223,7 @@ proptest! {
             check_session,
             logout_url: true,
             unbind_url: true,
+            phone_url: true,
             backoff: Backoff { attempts: 3, base_ms: 100, max_ms: 400 },
             renewals: RenewalBudget { max: 3, per_ms: 60_000 },
         };

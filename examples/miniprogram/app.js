@@ -10,6 +10,7 @@ App({
       loginUrl: config.apiBase + '/auth/login',
       logoutUrl: config.apiBase + '/auth/logout',
       unbindUrl: config.apiBase + '/auth/unbind',
+      phoneUrl: config.apiBase + '/auth/phone',
     });
     // Each page shows a failed load itself; this only keeps it from being "unhandled".
     this.auth.catch(() => {});

@@ -3,6 +3,7 @@
 
 use crate::doc::Doc;
 use crate::error::AuthError;
+use crate::phone::PhoneEvent;
 use crate::scope::Scopes;
 use crate::state::AuthState;
 use crate::version::BaseVersion;
@@ -78,6 +79,8 @@ pub enum Call<H: Host> {
     OpenSetting,
     /// `openPrivacyContract()`.
     OpenPrivacyContract,
+    /// `verifyPhoneNumber(detail)`: the phone button's event, sent once to `phoneUrl`.
+    VerifyPhone(PhoneEvent),
 }
 
 /// A page's answer to a privacy prompt.
@@ -160,6 +163,13 @@ pub enum Send<H: Host> {
     /// The page's request with this bearer token (replacing any `authorization` field of
     /// the page's header); the reply is handed to the page as it is.
     Page(H::Request, String),
+    /// `POST phoneUrl` with this JSON body (`{"code"}`) and the bearer token; read as text.
+    Phone {
+        /// The body.
+        body: String,
+        /// The bearer token.
+        token: String,
+    },
 }
 
 /// What a settled page call resolves with.
@@ -174,6 +184,8 @@ pub enum Done<H: Host> {
     Scopes(Scopes),
     /// Nothing (`openPrivacyContract`).
     Nothing,
+    /// The backend's JSON answer, as text, for the page to have parsed (`verifyPhoneNumber`).
+    Body(String),
 }
 
 /// The outside world's answer to an effect.
@@ -221,7 +233,8 @@ pub enum Stored {
 
 /// `wx.request`'s answer.
 pub enum Reply<H: Host> {
-    /// The answer to [`Send::Login`] or [`Send::Unbind`]: the status and the body as text.
+    /// The answer to [`Send::Login`], [`Send::Unbind`] or [`Send::Phone`]: the status and
+    /// the body as text.
     Text {
         /// The HTTP status.
         status: u16,

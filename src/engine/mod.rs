@@ -12,12 +12,14 @@
 //! login in flight, or its turn to write storage. Every flow lives here: login with
 //! retries and backoff, renewal on expiry or a 401 with one resend and a budget,
 //! logout, reset and unbind racing what is in flight, the write-then-apply commit, the
-//! start-up read with the storage-mode policy, the privacy prompt relay and the profile.
+//! start-up read with the storage-mode policy, the privacy prompt relay, the profile and
+//! the phone-number verification.
 
 mod account;
 mod commit;
 mod flight;
 pub mod io;
+mod phone;
 mod privacy;
 mod profile;
 mod request;
@@ -102,6 +104,8 @@ enum Flow<H: Host> {
     /// The token to revoke once the reset is stored.
     Reset(Option<alloc::string::String>),
     Unbind(account::Unbind),
+    /// `verifyPhoneNumber()`: waiting for a renewal, or for the backend.
+    Phone(phone::Phone),
     /// `getSetting()` / `openSetting()`.
     Scopes,
     Contract,
@@ -154,6 +158,7 @@ impl<H: Host> Engine<H> {
             Call::GetSetting => self.wx(c, Flow::Scopes, WxCall::GetSetting),
             Call::OpenSetting => self.wx(c, Flow::Scopes, WxCall::OpenSetting),
             Call::OpenPrivacyContract => self.wx(c, Flow::Contract, WxCall::OpenPrivacyContract),
+            Call::VerifyPhone(event) => self.verify_phone(c, event),
         }
         id
     }
@@ -199,6 +204,7 @@ impl<H: Host> Engine<H> {
             Flow::Logout(revoke) => self.step_logout(call, revoke, event),
             Flow::Reset(revoke) => self.step_reset(call, revoke, event),
             Flow::Unbind(unbind) => self.step_unbind(call, unbind, event),
+            Flow::Phone(phone) => self.step_phone(call, phone, event),
             Flow::Scopes => self.step_scopes(call, event),
             Flow::Contract => self.step_contract(call, event),
             Flow::Flight(run) => self.step_flight(run, event),

@@ -74,7 +74,7 @@ impl<H: Host> Engine<H> {
     /// What a request that needed the renewal tells the page when it failed: a logout
     /// during the renewal, or a renewal refused for good, means there is no session any
     /// more; any other failure (the network, a busy backend) is reported as it is.
-    fn renewal_failed(&self, e: AuthError) -> AuthError {
+    pub(super) fn renewal_failed(&self, e: AuthError) -> AuthError {
         match (self.machine.state().logout_reason(), e.code) {
             (Some(reason), _) => AuthError::new(
                 ErrorCode::NotLoggedIn,

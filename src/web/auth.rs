@@ -184,6 +184,20 @@ impl Auth {
         self.edge.call(Call::OpenSetting)
     }
 
+    /// Verifies the user's phone number: pass the `detail` of a `bindgetphonenumber` (or
+    /// `bindgetrealtimephonenumber`) event. Its one-time code goes once, with the bearer
+    /// token, to `phoneUrl`; resolves with the backend's JSON answer. Never retried: each
+    /// successful verification is billed to the app.
+    #[wasm_bindgen(js_name = verifyPhoneNumber)]
+    pub fn verify_phone_number(&self, detail: JsValue) -> Promise {
+        match super::wx::phone_event_of(&detail) {
+            Some(event) => self.edge.call(Call::VerifyPhone(event)),
+            None => reject(&AuthError::argument(
+                "verifyPhoneNumber takes the detail of the bindgetphonenumber event",
+            )),
+        }
+    }
+
     /// Opens the privacy guide page (`wx.openPrivacyContract`).
     #[wasm_bindgen(js_name = openPrivacyContract)]
     pub fn open_privacy_contract(&self) -> Promise {

@@ -316,6 +316,11 @@ impl Edge {
                 fill_post(&o, url, Some(body), Some(token));
                 Tag::Text
             }
+            Send::Phone { body, token } => {
+                let url = self.options.phone_url.as_ref().unwrap_or(&none);
+                fill_post(&o, url, Some(body), Some(token));
+                Tag::Text
+            }
             Send::Logout(token) => {
                 let url = self.options.logout_url.as_ref().unwrap_or(&none);
                 fill_post(&o, url, None, Some(token));
@@ -406,6 +411,10 @@ impl Edge {
                     Done::Response(response) => response,
                     Done::Scopes(scopes) => scopes_value(&scopes),
                     Done::Nothing => JsValue::UNDEFINED,
+                    // The engine checked it is JSON with a phoneNumber.
+                    Done::Body(text) => {
+                        js_sys::JSON::parse(&text).unwrap_or_else(|_| JsValue::from_str(&text))
+                    }
                 };
                 let _ = resolve.call1(&JsValue::UNDEFINED, &value);
             }

@@ -25,6 +25,8 @@ pub struct Options {
     pub logout_url: Option<JsValue>,
     /// Where `unbind()` POSTs `{code}` with the bearer token.
     pub unbind_url: Option<JsValue>,
+    /// Where `verifyPhoneNumber()` POSTs the phone button's `{code}` with the bearer token.
+    pub phone_url: Option<JsValue>,
     /// The key of the SDK's one record.
     pub storage_key: String,
     /// A clock for tests (`() => ms`); `Date.now` otherwise.
@@ -45,6 +47,7 @@ impl Options {
             .ok_or_else(|| AuthError::argument("loginUrl is required"))?;
         let logout_url = opt_url(value, "logoutUrl")?;
         let unbind_url = opt_url(value, "unbindUrl")?;
+        let phone_url = opt_url(value, "phoneUrl")?;
         let storage_key = match js::opt_string(value, "storageKey")? {
             Some(k) if k.is_empty() => return Err(AuthError::argument("storageKey is empty")),
             Some(k) => k,
@@ -63,11 +66,13 @@ impl Options {
             check_session: js::opt_bool(value, "checkSession")?.unwrap_or(false),
             logout_url: logout_url.is_some(),
             unbind_url: unbind_url.is_some(),
+            phone_url: phone_url.is_some(),
         };
         let options = Options {
             login_url,
             logout_url,
             unbind_url,
+            phone_url,
             storage_key,
             clock: opt_function(value, "now")?,
             timer: opt_function(value, "setTimeout")?,

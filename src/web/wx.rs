@@ -12,6 +12,7 @@
 
 use super::js::{as_u64, get_function, out};
 use crate::engine::{Platform, Stored, WxOk};
+use crate::phone::PhoneEvent;
 use crate::scope::Scopes;
 use crate::text::concat;
 use crate::version::BaseVersion;
@@ -201,6 +202,28 @@ pub fn code_of(res: &JsValue) -> Result<WxOk, WxFailure> {
         .as_string()
         .map(WxOk::Code)
         .ok_or_else(|| WxFailure::new("login:fail no code in the result", None))
+}
+
+/// A phone button event's `detail` (or the event, whose `detail` is read):
+/// `{errMsg, code?, errno?}`; `None` for anything that is not an object.
+pub fn phone_event_of(value: &JsValue) -> Option<PhoneEvent> {
+    if !value.is_object() {
+        return None;
+    }
+    let inner = super::js::get(value, "detail");
+    let detail = if inner.is_object() && super::js::get(value, "errMsg").is_undefined() {
+        inner
+    } else {
+        value.clone()
+    };
+    let fields = reply(&detail);
+    Some(PhoneEvent {
+        code: field(fields, Reply::code).as_string(),
+        err_msg: field(fields, Reply::err_msg)
+            .as_string()
+            .unwrap_or_default(),
+        errno: as_u64(&field(fields, Reply::errno)).and_then(|n| i64::try_from(n).ok()),
+    })
 }
 
 /// `wx.getPrivacySetting`'s result: `needAuthorization` (absent reads as false).

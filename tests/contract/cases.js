@@ -10,6 +10,7 @@ const LOGIN_URL = 'https://api.example.com/auth/login';
 const LOGOUT_URL = 'https://api.example.com/auth/logout';
 const ME_URL = 'https://api.example.com/api/me';
 const UNBIND_URL = 'https://api.example.com/auth/unbind';
+const PHONE_URL = 'https://api.example.com/auth/phone';
 const KEY = 'wx-auth:session';
 
 function fail(message) {
@@ -798,6 +799,70 @@ export const cases = [
     ok(/^openSetting:fail/.test(e.errMsg), e.errMsg);
     eq(await sim.tap(() => auth.openSetting()), { 'scope.userLocation': false }, 'after the settings page');
     eq(await auth.getSetting(), { 'scope.userLocation': false }, 'getSetting agrees');
+  }],
+  ['phone: the code from the button goes once, with the bearer, and the answer of the backend comes back; nothing is stored', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { phoneUrl: PHONE_URL });
+    const record = sim.storageText(KEY);
+    const token = stored(sim).token;
+    const detail = await sim.tapPhoneButton('getPhoneNumber');
+    ok(typeof detail.code === 'string', 'the button gave a code');
+    eq(await auth.verifyPhoneNumber(detail), { phoneNumber: '138****8000', countryCode: '86' }, 'resolved');
+    const sent = backendCalls(sim, '/auth/phone');
+    eq(sent.length, 1, 'phone requests');
+    eq(sent[0].header.Authorization, 'Bearer ' + token, 'bearer');
+    eq(JSON.parse(sent[0].body), { code: detail.code }, 'body');
+    eq(sim.storedPhone('o-sim-xiaoming'), '13800138000', 'the backend keeps the number');
+    eq(sim.storageText(KEY), record, 'the record is unchanged: no number on the phone');
+    eq(Object.keys(auth.state).sort(), ['expiresAt', 'kind'], 'the state has no number');
+    eq(sim.billedPhoneVerifications, 1, 'one billed verification');
+    const realtime = await sim.tapPhoneButton('getRealtimePhoneNumber');
+    eq((await auth.verifyPhoneNumber({ detail: realtime })).phoneNumber, '138****8000', 'the real-time button, passing the event');
+  }],
+  ['phone: a decline, no quota, an old base library and no privacy agreement each have their code, and nothing is sent', async (env) => {
+    const declined = await loggedIn(env, { phoneAnswer: 'deny' }, { phoneUrl: PHONE_URL });
+    const e = await rejects(declined.auth.verifyPhoneNumber(await declined.sim.tapPhoneButton()), 'PHONE_DENIED', 'declined');
+    eq([e.errMsg, e.transient], ['getPhoneNumber:fail user deny', false], 'wx detail');
+    const noQuota = await loggedIn(env, { phoneQuota: false }, { phoneUrl: PHONE_URL });
+    eq((await rejects(noQuota.auth.verifyPhoneNumber(await noQuota.sim.tapPhoneButton()), 'PHONE_QUOTA', 'no quota')).errno, 1400001, 'errno');
+    const old = await loggedIn(env, { sdkVersion: '2.21.1' }, { phoneUrl: PHONE_URL });
+    await rejects(old.auth.verifyPhoneNumber(await old.sim.tapPhoneButton()), 'PHONE_UNAVAILABLE', 'no code below 2.21.2');
+    const privacy = await start(env, { needPrivacyAuthorization: true }, { phoneUrl: PHONE_URL });
+    privacy.auth.onPrivacyPrompt(() => privacy.auth.resolvePrivacy({ agree: false }));
+    const detail = await privacy.sim.tapPhoneButton();
+    eq(privacy.sim.calls.filter((c) => c.api === 'onNeedPrivacyAuthorization→listener').map((c) => c.detail), ['button.getPhoneNumber'], 'the prompt names the button');
+    await rejects(privacy.auth.verifyPhoneNumber(detail), 'PRIVACY_DENIED', 'privacy refused');
+    for (const s of [declined, noQuota, old, privacy]) {
+      eq(backendCalls(s.sim, '/auth/phone').length, 0, 'nothing sent');
+      eq(s.sim.billedPhoneVerifications, 0, 'nothing billed');
+    }
+    await rejects(declined.auth.verifyPhoneNumber('nonsense'), 'INVALID_ARGUMENT', 'not an event');
+  }],
+  ['phone: a refusal or a failure is never retried with the same code; the page asks for another tap', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { phoneUrl: PHONE_URL });
+    const before = auth.state;
+    sim.backendNext('/auth/phone', { statusCode: 503, body: { code: 'WECHAT_BUSY' } });
+    eq((await rejects(auth.verifyPhoneNumber(await sim.tapPhoneButton()), 'SERVER', 'busy')).transient, true, 'transient');
+    sim.backendNext('/auth/phone', { statusCode: 400, body: { code: 'INVALID_CODE', message: 'invalid code' } });
+    const e = await rejects(auth.verifyPhoneNumber(await sim.tapPhoneButton()), 'PHONE_FAILED', 'refused');
+    eq([e.statusCode, e.transient], [400, false], 'status');
+    sim.failNext('request', { errMsg: 'request:fail timeout', errno: 5 });
+    await rejects(auth.verifyPhoneNumber(await sim.tapPhoneButton()), 'NETWORK', 'timeout');
+    const used = await sim.tapPhoneButton();
+    await auth.verifyPhoneNumber(used);
+    await rejects(auth.verifyPhoneNumber(used), 'PHONE_FAILED', 'a code used once already');
+    eq(sim.calls.filter((c) => c.api === 'request' && c.detail === 'POST ' + PHONE_URL).length, 5, 'one wx.request per verification');
+    eq(auth.state, before, 'state unchanged');
+  }],
+  ['phone: needs the phoneUrl option and a session; an expired session is renewed before the code leaves', async (env) => {
+    const plain = await loggedIn(env);
+    await rejects(plain.auth.verifyPhoneNumber(await plain.sim.tapPhoneButton()), 'INVALID_ARGUMENT', 'without phoneUrl');
+    const { sim, auth } = await agreed(env, {}, { phoneUrl: PHONE_URL });
+    await rejects(auth.verifyPhoneNumber(await sim.tapPhoneButton()), 'NOT_LOGGED_IN', 'before login');
+    eq(backendCalls(sim, '/auth/phone').length, 0, 'nothing sent before login');
+    await auth.login();
+    sim.advance(7200 * 1000);
+    eq((await auth.verifyPhoneNumber(await sim.tapPhoneButton())).phoneNumber, '138****8000', 'after the renewal');
+    eq([sim.count('login'), backendCalls(sim, '/auth/phone').length], [2, 1], 'one renewal, one phone request');
   }],
   ['state: never carries the token', async (env) => {
     const { sim, auth } = await loggedIn(env);

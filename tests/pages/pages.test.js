@@ -295,3 +295,45 @@ test('account: a failed unbind changes nothing and says so', async () => {
   assert.match(account.text('#error'), /（SERVER）$/);
   assert.ok(!account.has('#message'));
 });
+
+const PHONE = 'pages/phone/phone';
+
+test('phone: the button is wired to getPhoneNumber, says what it costs, and shows the masked number the backend kept', async () => {
+  const { s } = await loggedIn();
+  const phone = s.open(PHONE);
+  await s.settle();
+  const btn = phone.wiring('#phone-btn');
+  assert.strictEqual(btn.attrs.openType, 'getPhoneNumber');
+  assert.strictEqual(btn.events.getphonenumber.handler, 'onPhoneNumber');
+  assert.match(phone.text('#billing'), /0\.03 元/);
+  await phone.getPhoneNumber('#phone-btn');
+  assert.strictEqual(phone.text('#phone'), '+86 138****8000');
+  assert.strictEqual(s.sim.storedPhone('o-sim-xiaoming'), '13800138000', 'the backend has the number');
+  assert.strictEqual(s.sim.billedPhoneVerifications, 1);
+  assert.strictEqual(s.sim.backendLog.filter((r) => r.path === '/auth/phone').length, 1);
+  assert.doesNotMatch(phone.html(), /13800138000/, 'the full number never reaches the page');
+  assertClean(s, phone);
+});
+
+test('phone: a decline is explained, nothing is sent or billed, and another tap works', async () => {
+  const { s } = await loggedIn({ phoneAnswer: 'deny' });
+  const phone = s.open(PHONE);
+  await s.settle();
+  await phone.getPhoneNumber('#phone-btn');
+  assert.strictEqual(phone.text('#error'), '你没有授权使用手机号（PHONE_DENIED）');
+  assert.ok(!phone.has('#phone'));
+  assert.strictEqual(s.sim.backendLog.filter((r) => r.path === '/auth/phone').length, 0);
+  assert.strictEqual(s.sim.billedPhoneVerifications, 0);
+  s.sim.config.phoneAnswer = 'allow';
+  await phone.getPhoneNumber('#phone-btn');
+  assert.strictEqual(phone.text('#phone'), '+86 138****8000');
+  assert.ok(!phone.has('#error'));
+});
+
+test('phone: before login the page asks for a login and shows no button', async () => {
+  const { s } = await agreed();
+  const phone = s.open(PHONE);
+  await s.settle();
+  assert.ok(!phone.has('#phone-btn'));
+  assert.strictEqual(phone.text('#need-login'), '请先在首页登录，再验证手机号。');
+});

@@ -21,6 +21,7 @@ use wx_auth::engine::{
     WxCall, WxOk,
 };
 use wx_auth::error::AuthError;
+use wx_auth::phone::PhoneEvent;
 use wx_auth::record::{self, Decoded};
 use wx_auth::scope::Scopes;
 use wx_auth::state::{AuthState, StateKind};
@@ -59,6 +60,8 @@ pub enum Outcome {
     Response(PageResponse),
     Scopes(Vec<(String, bool)>),
     Nothing,
+    /// The backend's JSON text (`verifyPhoneNumber`).
+    Body(String),
     Failed(AuthError),
 }
 
@@ -208,6 +211,8 @@ pub struct Backend {
     pub bound: bool,
     /// Requests by path.
     pub hits: BTreeMap<String, u32>,
+    /// The verified phone number stored with the user.
+    pub phone: Option<String>,
 }
 
 /// The world.
@@ -258,6 +263,12 @@ pub struct World {
     pub writes: HashSet<Op>,
     /// Whether the last storage write the SDK was answered failed.
     pub last_write_failed: bool,
+    /// Phone codes the button gave: code -> (minted at, used).
+    pub phone_codes: HashMap<String, (u64, bool)>,
+    /// Verifications WeChat billed (each code the page received).
+    pub billed: u32,
+    /// How many times each phone request body was sent (a code must leave at most once).
+    pub phone_sends: HashMap<String, u32>,
 }
 
 pub const KEY: &str = "wx-auth:session";
@@ -309,6 +320,9 @@ impl World {
             start_call: None,
             writes: HashSet::new(),
             last_write_failed: false,
+            phone_codes: HashMap::new(),
+            billed: 0,
+            phone_sends: HashMap::new(),
         };
         w.restart();
         w
@@ -385,6 +399,19 @@ impl World {
         let r = self.engine.set_profile(self.now, patch);
         self.drain();
         r
+    }
+
+    /// The user taps the getPhoneNumber button and allows: WeChat bills the app and the
+    /// page gets the event with a fresh code (single use, 5 minutes).
+    pub fn phone_event(&mut self) -> PhoneEvent {
+        self.billed += 1;
+        let code = format!("ph-{}", self.billed);
+        self.phone_codes.insert(code.clone(), (self.now, false));
+        PhoneEvent {
+            code: Some(code),
+            err_msg: "getPhoneNumber:ok".into(),
+            errno: None,
+        }
     }
 
     /// Performs every effect the engine has for us.
@@ -547,6 +574,7 @@ impl World {
                     Ok(Done::Response(r)) => Outcome::Response(r),
                     Ok(Done::Scopes(s)) => Outcome::Scopes(scopes(&s)),
                     Ok(Done::Nothing) => Outcome::Nothing,
+                    Ok(Done::Body(b)) => Outcome::Body(b),
                     Err(e) => Outcome::Failed(e),
                 };
                 // A logout refused at once (nothing to log out of) voided nothing.
@@ -818,8 +846,12 @@ impl World {
             Send::Unbind { .. } => "/auth/unbind",
             Send::Logout(_) => "/auth/logout",
             Send::Page(r, _) => r.path.as_str(),
+            Send::Phone { .. } => "/auth/phone",
         }
         .to_string();
+        if let Send::Phone { body, .. } = &send {
+            *self.phone_sends.entry(body.clone()).or_default() += 1;
+        }
         let fault = self.logged(format!("request {path}"));
         *self.backend.hits.entry(path.clone()).or_default() += 1;
         let wx_fail = match fault {
@@ -924,6 +956,29 @@ impl World {
                 }
                 (200, r#"{"ok":true}"#.into())
             }
+            Send::Phone { body, token } => {
+                if !self.valid_token(token) {
+                    return (401, r#"{"code":"UNAUTHORIZED"}"#.into());
+                }
+                let code = serde_json::from_str::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(String::from))
+                    .unwrap_or_default();
+                match self.phone_codes.get_mut(&code) {
+                    Some((minted, used)) if !*used && self.now < *minted + 5 * 60 * 1000 => {
+                        *used = true;
+                        self.backend.phone = Some("13800138000".into());
+                        (
+                            200,
+                            r#"{"phoneNumber":"138****8000","countryCode":"86"}"#.into(),
+                        )
+                    }
+                    _ => (
+                        400,
+                        r#"{"code":"INVALID_CODE","message":"invalid code"}"#.into(),
+                    ),
+                }
+            }
             Send::Page(_, token) => {
                 if self.backend.refuse_all || !self.valid_token(token) {
                     (401, r#"{"code":"UNAUTHORIZED"}"#.into())
@@ -932,6 +987,11 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Whether every phone code was sent at most once (each is billed and single use).
+    pub fn phone_codes_sent_once(&self) -> bool {
+        self.phone_sends.values().all(|&n| n <= 1)
     }
 
     /// Whether the state's token (if any) is one a logout or reset did not void: the

@@ -33,7 +33,11 @@ export type AuthErrorCode =
   | 'STORAGE'
   | 'NOT_LOGGED_IN'
   | 'WX_FAILED'
-  | 'THROTTLED';
+  | 'THROTTLED'
+  | 'PHONE_DENIED'
+  | 'PHONE_UNAVAILABLE'
+  | 'PHONE_QUOTA'
+  | 'PHONE_FAILED';
 
 /** What every failed call rejects (or throws) with. */
 export interface AuthError extends Error {
@@ -60,6 +64,8 @@ export interface CreateAuthOptions {
   logoutUrl?: string;
   /** POST {code} (a fresh wx.login code) with the bearer token → 2xx {ok: true} when the backend deleted the account. Needed by unbind(). */
   unbindUrl?: string;
+  /** POST {code} (the getPhoneNumber button's code) with the bearer token → 2xx {phoneNumber, countryCode}. Needed by verifyPhoneNumber(). */
+  phoneUrl?: string;
   /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
   storageKey?: string;
   /** Whether login needs a profile first. Default false. */
@@ -124,6 +130,21 @@ export interface RequestResult {
   header: Record<string, string>;
 }
 
+/** The `detail` of a bindgetphonenumber / bindgetrealtimephonenumber event (the event itself is accepted too). */
+export interface PhoneNumberDetail {
+  errMsg: string;
+  /** The one-time code (5 minutes, single use; not a wx.login code). */
+  code?: string;
+  errno?: number;
+}
+
+/** What the backend answers a verified phone code with (the reference servers mask the number). */
+export interface PhoneNumberResult {
+  phoneNumber: string;
+  countryCode: string;
+  [key: string]: unknown;
+}
+
 export interface Auth {
   /** The current state. */
   readonly state: AuthState;
@@ -153,6 +174,13 @@ export interface Auth {
   getSetting(): Promise<Scopes>;
   /** wx.openSetting, called synchronously: call it inside a tap handler (TAP_REQUIRED otherwise). Resolves when the user closes the settings page. */
   openSetting(): Promise<Scopes>;
+  /**
+   * Verifies the phone number from a `<button open-type="getPhoneNumber" bindgetphonenumber>` event: sends its code
+   * once, with the bearer token, to phoneUrl and resolves with the backend's answer. Never retried (every successful
+   * verification is billed to the app). Rejects with PHONE_DENIED, PHONE_UNAVAILABLE, PHONE_QUOTA, PHONE_FAILED,
+   * PRIVACY_DENIED, NOT_LOGGED_IN, NETWORK or SERVER.
+   */
+  verifyPhoneNumber(detail: PhoneNumberDetail | { detail: PhoneNumberDetail }): Promise<PhoneNumberResult>;
   /** Deletes the account on the backend (unbindUrl, with a fresh wx.login code as proof), then forgets the session and profile: resolves to privacy-agreed. On failure nothing changes. */
   unbind(): Promise<AuthState>;
 }
