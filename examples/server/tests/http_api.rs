@@ -494,7 +494,8 @@ fn hostile_requests_get_clear_answers_and_the_server_stays_up() {
         "a".repeat(9000)
     );
     assert_eq!(support::raw(s, head.as_bytes()).status, 431);
-    assert_eq!(support::raw(s, b"NONSENSE\r\n\r\n").code(), "BAD_REQUEST");
+    // A head hyper cannot parse gets hyper's own answer: the status, no body.
+    assert_eq!(support::raw(s, b"NONSENSE\r\n\r\n").status, 400);
     assert_eq!(
         support::raw(s, b"GET /api/me HTTP/1.1\r\nContent-Length: x\r\n\r\n").status,
         400
