@@ -156,8 +156,18 @@ pub struct Proc {
 
 impl Proc {
     pub fn start(bin: &str, env: &[(&str, &str)]) -> Proc {
+        Self::start_command(Command::new(bin), env)
+    }
+
+    /// `/bin/sh -c script` (which ends with `exec` of a binary), as [`Proc::start`].
+    pub fn start_shell(script: &str, env: &[(&str, &str)]) -> Proc {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(script);
+        Self::start_command(cmd, env)
+    }
+
+    fn start_command(mut cmd: Command, env: &[(&str, &str)]) -> Proc {
         let stderr = TempPath::new("stderr.log");
-        let mut cmd = Command::new(bin);
         cmd.env_clear()
             .envs(env.iter().copied())
             .stdin(Stdio::null())
