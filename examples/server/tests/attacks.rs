@@ -209,10 +209,10 @@ fn slowloris_64_connections_one_header_byte_every_2s() {
         let mut i = 0;
         while start.elapsed() < Duration::from_secs(12) {
             for (s, closed_at) in attackers.iter_mut() {
-                if closed_at.is_none() {
-                    if closed(s) || s.write_all(&head[i % head.len()..][..1]).is_err() {
-                        *closed_at = Some(start.elapsed());
-                    }
+                if closed_at.is_none()
+                    && (closed(s) || s.write_all(&head[i % head.len()..][..1]).is_err())
+                {
+                    *closed_at = Some(start.elapsed());
                 }
             }
             i += 1;
