@@ -244,8 +244,10 @@ fn machine() -> String {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().next().unwrap_or("?").to_string();
     format!(
-        "{model}, {cores} cores available (shared with other work), Linux {}, {rustc}, Redis {redis}",
+        "{model}, {cores} cores available (shared with other work: load average {load} when the run began), Linux {}, {rustc}, Redis {redis}",
         kernel.trim()
     )
 }
@@ -260,6 +262,7 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
+    let machine = machine();
     let dir: PathBuf = std::env::current_exe()
         .expect("own path")
         .parent()
@@ -384,7 +387,7 @@ async fn main() {
         report,
         "Written by `make bench-server` (examples/server/examples/bench-server.rs); not part of `make test`.\n"
     );
-    let _ = writeln!(report, "Machine: {}.\n", machine());
+    let _ = writeln!(report, "Machine: {machine}.\n");
     let _ = writeln!(
         report,
         "The release build (`--profile server`), the WeChat stand-in, redis-server and the load \
@@ -393,7 +396,9 @@ the load generator takes part of the same cores. `/api/me` runs last {} s each a
 warm-up; a login run is {LOGINS} logins, each a new connection and one `jscode2session` call \
 to the stand-in. Requests log one line each to stderr (sent to /dev/null). *Before* is the \
 previous server (threads over `std::net`, one request per connection, hand-written RESP \
-client), measured earlier on the same kind of machine without keep-alive.\n",
+client), measured earlier on the same kind of machine without keep-alive. The machine is \
+shared, so runs differ by up to a factor of two from one to the next; compare orders of \
+magnitude, not digits. `failed` counts requests that got no 200 (or no answer).\n",
         RUN.as_secs()
     );
     let _ = writeln!(

@@ -337,3 +337,18 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_log() {
+        assert_eq!(printable("/api/me"), "/api/me");
+        assert_eq!(
+            printable("/a\nb\x1b[31m\u{7f}"),
+            "/a\\u{a}b\\u{1b}[31m\\u{7f}"
+        );
+        assert_eq!(printable("/登录"), "/登录");
+    }
+}

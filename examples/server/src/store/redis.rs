@@ -56,7 +56,13 @@ impl RedisStore {
     /// by the redis crate), with keys under `namespace:`. Connects once to check the
     /// server answers.
     pub async fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
+        use redis::IntoConnectionInfo;
+        let info = url
+            .into_connection_info()
+            .map_err(|_| StoreError::new("REDIS_URL is not a redis:// URL"))?
+            // Small commands one after another: Nagle's algorithm would only delay them.
+            .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
+        let client = redis::Client::open(info)
             .map_err(|_| StoreError::new("REDIS_URL is not a redis:// URL"))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
