@@ -37,11 +37,20 @@ impl Drop for Running {
 }
 
 fn start(bin: &Path, env: &[(&str, &str)]) -> Running {
+    // BENCH_LOG=path keeps the servers' logs (appended) for a look at failures.
+    let stderr = match std::env::var_os("BENCH_LOG") {
+        Some(path) => std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_or_else(|_| Stdio::null(), Stdio::from),
+        None => Stdio::null(),
+    };
     let mut child = Command::new(bin)
         .env_clear()
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap_or_else(|e| panic!("{} does not start: {e}", bin.display()));
     let mut line = String::new();
@@ -398,7 +407,11 @@ to the stand-in. Requests log one line each to stderr (sent to /dev/null). *Befo
 previous server (threads over `std::net`, one request per connection, hand-written RESP \
 client), measured earlier on the same kind of machine without keep-alive. The machine is \
 shared, so runs differ by up to a factor of two from one to the next; compare orders of \
-magnitude, not digits. `failed` counts requests that got no 200 (or no answer).\n",
+magnitude, not digits. `failed` counts requests that got no 200 (or no answer). One client \
+with a new connection per request is the case the new server is slowest at: each `/api/me` \
+passes from the connection's task to the store (tokio's blocking pool for SQLite, the \
+connection manager's task for Redis) and back, where the old server called the store on \
+the connection's own thread. `BENCH_LOG=path` keeps the servers' logs.\n",
         RUN.as_secs()
     );
     let _ = writeln!(

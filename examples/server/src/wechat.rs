@@ -163,6 +163,10 @@ impl WeChatClient {
             .timeout(CALL_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            // A pooled connection idle this long is dropped rather than reused: shorter
+            // than the idle cut-off of servers like ours (5 s), so a call is not sent on a
+            // connection the other end is closing.
+            .pool_idle_timeout(Duration::from_secs(4))
             .build()
             .map_err(|_| "the HTTPS client could not be set up".to_string())?;
         Ok(WeChatClient {

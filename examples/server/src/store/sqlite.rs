@@ -154,14 +154,17 @@ impl SessionStore for SqliteStore {
     async fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError> {
         let token_hash = token_hash.to_string();
         self.with(move |c| {
+            // The hot path (every /api/me): the statement is prepared once per connection.
             let row: Option<(String, i64, i64)> = c
-                .query_row(
+                .prepare_cached(
                     "SELECT s.openid, u.since, s.expires_at FROM sessions s
                      JOIN users u ON u.openid = s.openid AND u.binding = s.binding
                      WHERE s.token_hash = ?1",
-                    params![token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
+                .map_err(err("lookup"))?
+                .query_row(params![token_hash], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()
                 .map_err(err("lookup"))?;
             let Some((openid, since, expires_at)) = row else {
