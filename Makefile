@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e test-e2e-node test-conformance setup-server-node fuzz frameworks test-frameworks
+.PHONY: test-kit docs package test-package test-committed setup setup-build dist demo demo-pages demo-sim bench test test-pages test-mp-ci test-types screenshots test-native test-lint test-sim test-wasm-node test-wasm-browser test-mvp test-dist test-jsc test-faults test-leak test-size test-server test-e2e test-e2e-node test-conformance setup-server-node fuzz frameworks test-frameworks bench-server
 
 setup:
 	@scripts/setup.sh
@@ -62,6 +62,14 @@ test-native:
 # on loopback), the server and the WeChat stand-in over HTTP.
 test-server:
 	cargo test --quiet -p wx-auth-server
+
+# The reference backend's throughput and latency (/api/me at 1, 8, 64 clients with and without
+# keep-alive, logins through the stand-in, SQLite and Redis); writes examples/server/BENCH.md.
+# Not part of `make test`.
+bench-server:
+	@scripts/setup-server.sh build
+	cargo build --quiet --profile server -p wx-auth-server --bins --examples
+	target/server/examples/bench-server
 
 # dist/ in the simulator, its wx.request over real HTTP to wx-auth-server and the stand-in.
 test-e2e:

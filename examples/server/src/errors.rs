@@ -1,5 +1,7 @@
 //! The errors the server answers with, and the store's own error type.
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use std::fmt;
 use wx_auth::wire::{BackendCode, ErrorBody};
 
@@ -35,7 +37,13 @@ impl ApiError {
         Self::new(401, "UNAUTHORIZED", "a valid bearer token is required")
     }
 
-    /// 500 `INTERNAL`: the session store failed (the details go to the log only).
+    /// 404 `NOT_FOUND`.
+    pub fn not_found() -> Self {
+        Self::new(404, "NOT_FOUND", "no such endpoint")
+    }
+
+    /// 500 `INTERNAL`: the session store failed or did not answer in time (the details
+    /// go to the log only).
     pub fn internal() -> Self {
         Self::new(500, "INTERNAL", "the session store is unavailable")
     }
@@ -50,7 +58,8 @@ impl ApiError {
 
     /// The JSON text of [`ApiError::wire`].
     pub fn body(&self) -> String {
-        crate::http::Response::from(self.clone()).body
+        serde_json::to_string(&self.wire())
+            .unwrap_or_else(|_| String::from(r#"{"code":"INTERNAL","message":"internal error"}"#))
     }
 }
 
@@ -62,8 +71,15 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        crate::http::json_text(status, self.body())
+    }
+}
+
 /// A failure of the session store (SQLite or Redis). Its text names the operation and
-/// the cause, never a key, token hash or openid.
+/// the kind of cause, never a key, token hash or openid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
@@ -84,7 +100,7 @@ impl std::error::Error for StoreError {}
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        eprintln!("error: {e}");
+        tracing::warn!("{e}");
         ApiError::internal()
     }
 }

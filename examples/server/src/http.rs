@@ -1,162 +1,139 @@
-//! The HTTP/1.1 listener both binaries use, over `std::net`: a few worker threads, each
-//! reading one request per connection into a [`Request`] (head up to [`MAX_HEAD`], body
-//! up to [`MAX_BODY`], a larger one is never read), calling the handler, and writing its
-//! JSON [`Response`] with `Connection: close`. Reads and writes time out after 10 s. Logs go to stderr: method, path (never the
-//! query, which carries the secret on the stand-in), status.
+//! What both binaries share on the HTTP side.
+//!
+//! - [`serve`]: the accept loop. Each connection is served by hyper's HTTP/1 server with
+//!   a tokio timer, so [`HEADER_READ_TIMEOUT`] really applies (to the first request, to
+//!   the idle time between keep-alive requests and to each later head); at most
+//!   [`MAX_CONNECTIONS`] are open at once (the next ones wait in the kernel's backlog);
+//!   an accept that fails for lack of file descriptors backs off instead of spinning;
+//!   SIGTERM (or Ctrl-C) stops accepting and lets open requests finish.
+//! - [`layers`]: around the routes, outermost first: one log line per request, a panic
+//!   becomes 500, a whole-request deadline ([`REQUEST_TIMEOUT`]), the door checks
+//!   (`Transfer-Encoding` → 411, a `Content-Length` over [`MAX_BODY`] → 413, unread) and
+//!   tower-http's body limit.
+//! - [`read_body`]: a body of at most [`MAX_BODY`] bytes that must arrive within
+//!   [`BODY_TIMEOUT`].
 
 use crate::errors::ApiError;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-/// Largest request body read; a larger one is answered 413 without being read.
+/// Largest request body read; a larger announced one is answered 413 without being read.
 pub const MAX_BODY: usize = 1024;
-
-/// Why a request body is unusable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyError {
-    /// Longer than [`MAX_BODY`].
-    TooLarge,
-    /// The connection failed while the body was read.
-    Unreadable,
-}
-
-/// A request as the handlers see it.
-#[derive(Debug, Clone)]
-pub struct Request {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The path without the query.
-    pub path: String,
-    /// The query without the `?` (empty when none).
-    pub query: String,
-    /// Header names and values as received.
-    pub headers: Vec<(String, String)>,
-    /// The body, or why it was not read.
-    pub body: Result<Vec<u8>, BodyError>,
-    /// Whether the peer is on a loopback address.
-    pub from_loopback: bool,
-}
-
-impl Request {
-    /// A request with no headers and an empty body from loopback (for tests).
-    pub fn new(method: &str, target: &str) -> Request {
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        Request {
-            method: method.to_string(),
-            path: path.to_string(),
-            query: query.to_string(),
-            headers: Vec::new(),
-            body: Ok(Vec::new()),
-            from_loopback: true,
-        }
-    }
-
-    /// Adds a header (builder style, for tests).
-    pub fn with_header(mut self, name: &str, value: &str) -> Request {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    /// Sets the body (builder style, for tests).
-    pub fn with_body(mut self, body: &str) -> Request {
-        self.body = Ok(body.as_bytes().to_vec());
-        self
-    }
-
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The query parameter `name`, percent-decoded (`+` as space).
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k) == name).then(|| percent_decode(v))
-        })
-    }
-}
-
-/// Decodes `%XX` escapes and `+`; malformed escapes are kept as they are.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                if let (Some(h), Some(l)) = (hex(i + 1), hex(i + 2)) {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A JSON answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON text.
-    pub body: String,
-}
-
-impl Response {
-    /// An answer with `status` and `value` as JSON (a `wx_auth::wire` body, or a
-    /// `serde_json::Value`).
-    pub fn json<T: Serialize>(status: u16, value: T) -> Response {
-        match serde_json::to_string(&value) {
-            Ok(body) => Response { status, body },
-            // Only a map with keys that are not strings, or a Serialize impl that fails,
-            // gets here, and no body the server sends has either.
-            Err(e) => {
-                eprintln!("error: a body did not serialize: {e}");
-                Response {
-                    status: 500,
-                    body: String::from(r#"{"code":"INTERNAL","message":"internal error"}"#),
-                }
-            }
-        }
-    }
-}
-
-impl From<ApiError> for Response {
-    fn from(e: ApiError) -> Response {
-        Response::json(e.status, e.wire())
-    }
-}
-
-/// A handler: a pure function of the request.
-pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
-
-/// Longest request head (request line and headers) accepted; longer is 431.
+/// Largest request head (request line and headers); hyper answers a longer one 431.
 pub const MAX_HEAD: usize = 8 * 1024;
-/// How long a client may take to send its request, or to take the answer.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections waiting for a worker; beyond this a connection is answered 503.
-const QUEUE: usize = 256;
+/// How long a client has to send a whole request head, counted from the moment the
+/// server waits for it (a new connection, or the end of the previous answer on a
+/// keep-alive connection). Past it hyper closes the connection: this bounds slowloris
+/// clients and idle keep-alive connections alike.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a body may take to arrive once the head is in; past it the answer is 408.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The backstop for a whole request, body and handler included (503, empty body). The
+/// handlers' own deadlines (WeChat, the store, the body) answer long before it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Open connections at most; the next ones wait in the listen backlog until one closes.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// How long open requests may take to finish after SIGTERM.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Longest pause of the accept loop after failed accepts (no file descriptor left, …).
+const MAX_ACCEPT_PAUSE: Duration = Duration::from_secs(1);
+/// At most one log line per this long about failing accepts.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// A JSON answer with this status and JSON text.
+pub fn json_text(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A JSON answer with `status` and `value` serialized (a `wx_auth::wire` body, or a
+/// `serde_json::Value`).
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => json_text(status, body),
+        // Only a map with keys that are not strings, or a Serialize impl that fails,
+        // gets here, and no body the server sends has either.
+        Err(_) => ApiError::new(500, "INTERNAL", "internal error").into_response(),
+    }
+}
+
+/// `s` with control characters escaped (`\u{1b}`), so a log line stays one line and
+/// cannot carry terminal escapes.
+pub fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Logs to stderr through `tracing`: INFO and up, no colours.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_max_level(tracing::Level::INFO)
+        .init();
+}
+
+/// Raises the soft limit on open files to the hard limit (a lower hard limit, set by
+/// whoever started the process, stays as it is). Returns the soft limit now in force.
+pub fn raise_fd_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return None;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    Some(limit.rlim_cur)
+}
 
 /// Binds `listen` and prints `listening on http://ADDR` (one line, flushed) on stdout.
-pub fn bind(listen: &str) -> Result<TcpListener, String> {
-    let listener =
-        TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+pub async fn bind(listen: &str) -> Result<TcpListener, String> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{addr}").map_err(|e| e.to_string())?;
@@ -164,202 +141,214 @@ pub fn bind(listen: &str) -> Result<TcpListener, String> {
     Ok(listener)
 }
 
-/// Serves requests with `workers` threads until the process ends. One request per
-/// connection (every answer says `Connection: close`).
-pub fn serve(listener: TcpListener, handler: Handler, workers: usize) {
-    let (tx, rx) = mpsc::sync_channel::<TcpStream>(QUEUE);
-    let rx = Arc::new(Mutex::new(rx));
-    for _ in 0..workers.max(1) {
-        let rx = Arc::clone(&rx);
-        let handler = Arc::clone(&handler);
-        thread::spawn(move || loop {
-            let next = match rx.lock() {
-                Ok(guard) => guard.recv(),
-                Err(_) => return,
-            };
-            match next {
-                Ok(stream) => handle_connection(stream, &handler),
-                Err(_) => return,
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
             }
-        });
-    }
-    for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => {
-                if let Err(mpsc::TrySendError::Full(mut stream)) = tx.try_send(stream) {
-                    let busy = crate::errors::ApiError::new(503, "BUSY", "the server is busy");
-                    let _ = write_response(&mut stream, &busy.into());
-                }
-            }
-            Err(e) => eprintln!("accept failed: {}", e.kind()),
+            Err(_) => std::future::pending::<()>().await,
         }
-    }
-}
-
-fn handle_connection(mut stream: TcpStream, handler: &Handler) {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let from_loopback = stream.peer_addr().is_ok_and(|a| a.ip().is_loopback());
-    let (request, response) = match read_request(&mut stream, from_loopback) {
-        Ok(request) => {
-            let response =
-                catch_unwind(AssertUnwindSafe(|| handler(&request))).unwrap_or_else(|_| {
-                    eprintln!("error: handler panicked");
-                    crate::errors::ApiError::new(500, "INTERNAL", "internal error").into()
-                });
-            (Some(request), response)
-        }
-        Err(None) => return, // the client went away or sent nothing
-        Err(Some(e)) => (None, e.into()),
     };
-    match &request {
-        Some(r) => eprintln!("{} {} {}", r.method, r.path, response.status),
-        None => eprintln!("(unreadable request) {}", response.status),
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
     }
-    if let Err(e) = write_response(&mut stream, &response) {
-        eprintln!("write failed: {}", e.kind());
-        return;
-    }
-    // Lingering close: read (and drop) a little of what the client may still be sending,
-    // so closing with unread data does not reset the connection before the answer lands.
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-    let _ = std::io::copy(&mut (&stream).take(64 * 1024), &mut std::io::sink());
 }
 
-fn write_response(stream: &mut TcpStream, response: &Response) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        response.status,
-        reason(response.status),
-        response.body.len()
+/// `routes` with the layers both binaries use (see the module documentation).
+pub fn layers(routes: Router) -> Router {
+    routes
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(middleware::from_fn(door))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            ApiError::new(500, "INTERNAL", "internal error").into_response()
+        }))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// One line per request: method, path (never the query, which carries the secret on
+/// the stand-in), status, time taken. Never a header or a body.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = printable(req.uri().path());
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(
+        "{} {} {} {:.1}ms",
+        printable(method.as_str()),
+        path,
+        response.status().as_u16(),
+        ms
     );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(response.body.as_bytes())?;
-    stream.flush()
+    response
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        411 => "Length Required",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
-}
-
-/// Reads one request. `Err(None)`: nothing to answer; `Err(Some(e))`: answer `e`.
-fn read_request(stream: &mut TcpStream, from_loopback: bool) -> Result<Request, Option<ApiError>> {
-    let bad = |m: &str| Some(ApiError::bad_request(m.to_string()));
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 1024];
-    let mut extra = loop {
-        let n = stream.read(&mut buf).map_err(|_| None::<ApiError>)?;
-        if n == 0 {
-            return Err(if head.is_empty() {
-                None
-            } else {
-                bad("the request ended early")
-            });
-        }
-        head.extend_from_slice(buf.get(..n).unwrap_or_default());
-        let end = head.windows(4).position(|w| w == b"\r\n\r\n");
-        if end.unwrap_or(head.len()) > MAX_HEAD {
-            return Err(Some(ApiError::new(
-                431,
-                "HEADERS_TOO_LARGE",
-                "the request head is over 8 KiB",
-            )));
-        }
-        if let Some(end) = end {
-            let rest = head.split_off(end + 4);
-            head.truncate(end);
-            break rest;
-        }
-    };
-    let text = std::str::from_utf8(&head).map_err(|_| bad("the request head is not UTF-8"))?;
-    let mut lines = text.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") || method.is_empty() || !target.starts_with('/') {
-        return Err(bad("malformed request line"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| bad("malformed header"))?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut request = Request {
-        method: method.to_string(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers,
-        body: Ok(Vec::new()),
-        from_loopback,
-    };
-    if request.header("transfer-encoding").is_some() {
-        return Err(Some(ApiError::new(
+/// Refuses what the server does not take before anything reads the body.
+async fn door(req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        return ApiError::new(
             411,
             "LENGTH_REQUIRED",
             "send the body with a Content-Length",
-        )));
+        )
+        .into_response();
     }
-    let length = match request.header("content-length") {
-        None => 0,
-        Some(v) => v
-            .parse::<u64>()
-            .map_err(|_| bad("malformed Content-Length"))?,
-    };
-    request.body = if length > MAX_BODY as u64 {
-        Err(BodyError::TooLarge)
-    } else {
-        let length = length as usize;
-        if extra.len() > length {
-            extra.truncate(length);
-        }
-        let missing = length - extra.len();
-        let mut rest = vec![0u8; missing];
-        match stream.read_exact(&mut rest) {
-            Ok(()) => {
-                extra.extend_from_slice(&rest);
-                Ok(extra)
+    if let Some(value) = headers.get(header::CONTENT_LENGTH) {
+        match value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            Some(n) if n > MAX_BODY as u64 => {
+                return ApiError::new(
+                    413,
+                    "PAYLOAD_TOO_LARGE",
+                    format!("the body is over {MAX_BODY} bytes"),
+                )
+                .into_response();
             }
-            Err(_) => Err(BodyError::Unreadable),
+            Some(_) => {}
+            None => return ApiError::bad_request("malformed Content-Length").into_response(),
         }
-    };
-    Ok(request)
+    }
+    next.run(req).await
+}
+
+/// Reads a whole body: at most [`MAX_BODY`] bytes (else 413), within [`BODY_TIMEOUT`]
+/// (else 408 `REQUEST_TIMEOUT`); a connection that fails meanwhile is 400.
+pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Err(_) => Err(ApiError::new(
+            408,
+            "REQUEST_TIMEOUT",
+            "the body did not arrive in time",
+        )),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(err) = source {
+                if err.is::<http_body_util::LengthLimitError>() {
+                    return Err(ApiError::new(
+                        413,
+                        "PAYLOAD_TOO_LARGE",
+                        format!("the body is over {MAX_BODY} bytes"),
+                    ));
+                }
+                source = err.source();
+            }
+            Err(ApiError::bad_request("the body could not be read"))
+        }
+    }
+}
+
+/// Whether an accept error concerns only the connection being accepted (try the next
+/// one at once) rather than the process (back off).
+fn connection_only(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted | WouldBlock
+    )
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then waits up to
+/// [`SHUTDOWN_GRACE`] for open requests. Each request carries the peer's address as
+/// `ConnectInfo<SocketAddr>`.
+pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_header_size(MAX_HEAD)
+        .keep_alive(true);
+    let mut pause = Duration::ZERO;
+    let mut last_log: Option<Instant> = None;
+    let mut unlogged = 0u64;
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            permit = Arc::clone(&open).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => {
+                pause = Duration::ZERO;
+                pair
+            }
+            Err(e) if connection_only(&e) => continue,
+            Err(e) => {
+                // EMFILE, ENFILE, ENOBUFS, ENOMEM: retrying at once would spin. Wait,
+                // longer each time, and say so at most once per ACCEPT_LOG_EVERY.
+                pause = (pause * 2).clamp(Duration::from_millis(10), MAX_ACCEPT_PAUSE);
+                if last_log.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_EVERY) {
+                    tracing::warn!(
+                        "accept failed: {e}; pausing accepts for {} ms ({unlogged} more failures since the last line)",
+                        pause.as_millis()
+                    );
+                    last_log = Some(Instant::now());
+                    unlogged = 0;
+                } else {
+                    unlogged += 1;
+                }
+                tokio::select! {
+                    _ = &mut shutdown => break,
+                    _ = tokio::time::sleep(pause) => continue,
+                }
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            app.clone()
+                .map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    req
+                });
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection error (reset, timeout, malformed request) concerns only it.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("some connections were still open after the grace period");
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::printable;
 
     #[test]
-    fn query_parameters_are_decoded() {
-        let r = Request::new("GET", "/x?appid=wx1&secret=a%2Bb+c&js_code=code-1&empty=");
-        assert_eq!(r.path, "/x");
-        assert_eq!(r.query_param("secret").as_deref(), Some("a+b c"));
-        assert_eq!(r.query_param("js_code").as_deref(), Some("code-1"));
-        assert_eq!(r.query_param("empty").as_deref(), Some(""));
-        assert_eq!(r.query_param("missing"), None);
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    fn control_characters_are_escaped_for_the_log() {
+        assert_eq!(printable("/api/me"), "/api/me");
+        assert_eq!(
+            printable("/a\nb\x1b[31m\u{7f}"),
+            "/a\\u{a}b\\u{1b}[31m\\u{7f}"
+        );
+        assert_eq!(printable("/登录"), "/登录");
     }
 }

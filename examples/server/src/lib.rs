@@ -1,15 +1,18 @@
 //! The reference backend for wx-auth and a WeChat stand-in for development and tests.
 //!
 //! - [`routes`]: the protocol the SDK speaks (`/auth/login`, `/auth/logout`, `/api/me`,
-//!   `/auth/unbind`), as a pure function of a request, a store and a WeChat client.
+//!   `/auth/unbind`), as an axum router over a store and a WeChat client.
 //! - [`store`]: where sessions live ([`store::SqliteStore`] by default,
 //!   [`store::RedisStore`] when `REDIS_URL` is set), behind one [`store::SessionStore`] trait.
-//! - [`wechat`]: the `jscode2session` call and what its error codes mean.
+//! - [`wechat`]: the `jscode2session` call, its own concurrency limit and timeout, and
+//!   what its error codes mean.
 //! - [`standin`]: a loopback `jscode2session` that accepts the wx simulator's codes.
-//! - [`http`]: the HTTP/1.1 listener both binaries use.
+//! - [`http`]: what both binaries share: the accept loop (connection cap, header-read
+//!   deadline, keep-alive, graceful shutdown), the door checks, the request log.
+
+#![deny(missing_docs)]
 
 pub mod config;
-pub mod encoding;
 pub mod errors;
 pub mod http;
 pub mod routes;

@@ -1,4 +1,4 @@
-//! The protocol the SDK speaks, as a function from a [`Request`] to a [`Response`]:
+//! The protocol the SDK speaks, as an axum [`Router`]:
 //!
 //! | route | answer |
 //! | --- | --- |
@@ -13,15 +13,24 @@
 //! is defined once; `/api/me` is this app's own.
 //!
 //! Input is checked at the door (size, content type, code shape) before anything is
-//! stored or sent to WeChat.
+//! stored or sent to WeChat. Each store call is given [`STORE_TIMEOUT`]; the WeChat call
+//! has its own limits ([`crate::wechat`]).
 
-use crate::errors::ApiError;
-use crate::http::{BodyError, Request, Response};
-use crate::store::{SessionInfo, SessionStore};
+use crate::errors::{ApiError, StoreError};
+use crate::http::{json, read_body};
+use crate::store::{SessionInfo, SessionStore, STORE_TIMEOUT};
 use crate::token;
 use crate::wechat::{CodeExchange, Identity};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use std::future::Future;
+use std::sync::Arc;
 use wx_auth::wire::{LoginReply, LoginRequest, UnbindReply, UnbindRequest};
 
 /// Longest `wx.login` code accepted (real ones are 32 characters).
@@ -40,115 +49,135 @@ pub struct App {
 }
 
 type Answer = Result<Response, ApiError>;
+type Shared = State<Arc<App>>;
+
+/// A route that takes only `method`; any other is 405 `METHOD_NOT_ALLOWED` (JSON).
+fn only(method: &'static str, route: MethodRouter<Arc<App>>) -> MethodRouter<Arc<App>> {
+    route.fallback(move || async move {
+        ApiError::new(
+            405,
+            "METHOD_NOT_ALLOWED",
+            format!("this endpoint takes {method}"),
+        )
+    })
+}
+
+/// The four routes, a JSON 404 for any other path, and [`crate::http::layers`].
+pub fn router(app: App) -> Router {
+    let routes = Router::new()
+        .route("/auth/login", only("POST", post(login)))
+        .route("/auth/logout", only("POST", post(logout)))
+        .route("/api/me", only("GET", get(me)))
+        .route("/auth/unbind", only("POST", post(unbind)))
+        .fallback(|| async { ApiError::not_found() })
+        .with_state(Arc::new(app));
+    crate::http::layers(routes)
+}
+
+/// `call` within [`STORE_TIMEOUT`]; a failure or a timeout is 500 `INTERNAL`.
+async fn store<T>(call: impl Future<Output = Result<T, StoreError>>) -> Result<T, ApiError> {
+    match tokio::time::timeout(STORE_TIMEOUT, call).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(_) => Err(StoreError::new("no answer in time").into()),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    token::from_bearer(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+async fn login(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
+    let LoginRequest { code } = read_json(&headers, body).await?;
+    let identity = app.exchange(check_code(&code)?).await?;
+    let token = token::generate().map_err(|_| {
+        tracing::error!("the OS random source failed");
+        ApiError::internal()
+    })?;
+    let now = (app.clock)();
+    store(app.store.create_session(
+        &identity.openid,
+        &token.hash,
+        now,
+        now.saturating_add(app.ttl),
+    ))
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &LoginReply {
+            token: token.token,
+            expires_in: app.ttl,
+        },
+    ))
+}
+
+async fn logout(State(app): Shared, headers: HeaderMap) -> Answer {
+    if let Some(t) = bearer(&headers) {
+        store(app.store.revoke(&token::hash(t))).await?;
+    }
+    Ok(json(StatusCode::OK, &UnbindReply { ok: true }))
+}
+
+async fn me(State(app): Shared, headers: HeaderMap) -> Answer {
+    let session = app.session(&headers).await?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "openid": session.openid, "since": session.since }),
+    ))
+}
+
+/// Deletes the user's binding, sessions and data, after a fresh `wx.login` code shows
+/// the same WeChat user is present now (a stolen token alone cannot erase an account).
+async fn unbind(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
+    let session = app.session(&headers).await?;
+    let UnbindRequest { code } = read_json(&headers, body).await?;
+    let identity = app.exchange(check_code(&code)?).await?;
+    if identity.openid != session.openid {
+        return Err(ApiError::new(
+            403,
+            "IDENTITY_MISMATCH",
+            "the login code belongs to another WeChat user than the session",
+        ));
+    }
+    store(app.store.unbind(&session.openid)).await?;
+    Ok(json(StatusCode::OK, &UnbindReply { ok: true }))
+}
 
 impl App {
-    /// Answers one request.
-    pub fn handle(&self, req: &Request) -> Response {
-        self.route(req).unwrap_or_else(Response::from)
-    }
-
-    fn route(&self, req: &Request) -> Answer {
-        let (allowed, run): (&str, fn(&App, &Request) -> Answer) = match req.path.as_str() {
-            "/auth/login" => ("POST", App::login),
-            "/auth/logout" => ("POST", App::logout),
-            "/api/me" => ("GET", App::me),
-            "/auth/unbind" => ("POST", App::unbind),
-            _ => return Err(ApiError::new(404, "NOT_FOUND", "no such endpoint")),
-        };
-        if req.method != allowed {
-            return Err(ApiError::new(
-                405,
-                "METHOD_NOT_ALLOWED",
-                format!("{} takes {allowed}", req.path),
-            ));
-        }
-        if req.body == Err(BodyError::TooLarge) {
-            return Err(ApiError::new(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                format!("the body is over {} bytes", crate::http::MAX_BODY),
-            ));
-        }
-        run(self, req)
-    }
-
-    fn login(&self, req: &Request) -> Answer {
-        let LoginRequest { code } = read_json(req)?;
-        let identity = self.exchange(check_code(&code)?)?;
-        let token = token::generate().map_err(|_| {
-            eprintln!("error: the OS random source failed");
-            ApiError::internal()
-        })?;
-        let now = (self.clock)();
-        self.store.create_session(
-            &identity.openid,
-            &token.hash,
-            now,
-            now.saturating_add(self.ttl),
-        )?;
-        Ok(Response::json(
-            200,
-            LoginReply {
-                token: token.token,
-                expires_in: self.ttl,
-            },
-        ))
-    }
-
-    fn logout(&self, req: &Request) -> Answer {
-        if let Some(t) = token::from_bearer(req.header("authorization")) {
-            self.store.revoke(&token::hash(t))?;
-        }
-        Ok(Response::json(200, UnbindReply { ok: true }))
-    }
-
-    fn me(&self, req: &Request) -> Answer {
-        let session = self.session(req)?;
-        Ok(Response::json(
-            200,
-            json!({ "openid": session.openid, "since": session.since }),
-        ))
-    }
-
-    /// Deletes the user's binding, sessions and data, after a fresh `wx.login` code shows
-    /// the same WeChat user is present now (a stolen token alone cannot erase an account).
-    fn unbind(&self, req: &Request) -> Answer {
-        let session = self.session(req)?;
-        let UnbindRequest { code } = read_json(req)?;
-        let identity = self.exchange(check_code(&code)?)?;
-        if identity.openid != session.openid {
-            return Err(ApiError::new(
-                403,
-                "IDENTITY_MISMATCH",
-                "the login code belongs to another WeChat user than the session",
-            ));
-        }
-        self.store.unbind(&session.openid)?;
-        Ok(Response::json(200, UnbindReply { ok: true }))
-    }
-
-    fn session(&self, req: &Request) -> Result<SessionInfo, ApiError> {
-        let t =
-            token::from_bearer(req.header("authorization")).ok_or_else(ApiError::unauthorized)?;
-        self.store
-            .session(&token::hash(t), (self.clock)())?
+    async fn session(&self, headers: &HeaderMap) -> Result<SessionInfo, ApiError> {
+        let t = bearer(headers).ok_or_else(ApiError::unauthorized)?;
+        store(self.store.session(&token::hash(t), (self.clock)()))
+            .await?
             .ok_or_else(ApiError::unauthorized)
     }
 
-    fn exchange(&self, code: &str) -> Result<Identity, ApiError> {
-        self.wechat.exchange(code).map_err(|e| {
-            eprintln!("{}", e.describe());
+    async fn exchange(&self, code: &str) -> Result<Identity, ApiError> {
+        self.wechat.exchange(code).await.map_err(|e| {
+            tracing::warn!("{}", e.describe());
             e.to_api()
         })
     }
 }
 
-/// A `{"code": "..."}` body ([`LoginRequest`], [`UnbindRequest`]), read: JSON content
-/// type (else 415), a JSON object with a string `code` (else 400). Of a key given
-/// twice, the last one counts.
-pub fn read_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    let media = req
-        .header("content-type")
+/// Reads a `{"code": "..."}` body: the content type first (415), then the body (408,
+/// 413), then [`parse_json`].
+pub async fn read_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    check_json_type(content_type)?;
+    let bytes = read_body(body).await?;
+    parse_json(content_type, &bytes)
+}
+
+fn check_json_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let media = content_type
         .and_then(|v| v.split(';').next())
         .map(str::trim)
         .unwrap_or("");
@@ -159,10 +188,17 @@ pub fn read_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "the body must be application/json",
         ));
     }
-    let body = req
-        .body
-        .as_ref()
-        .map_err(|_| ApiError::bad_request("the body could not be read"))?;
+    Ok(())
+}
+
+/// A `{"code": "..."}` body ([`LoginRequest`], [`UnbindRequest`]), parsed: JSON content
+/// type (else 415), a JSON object with a string `code` (else 400). Of a key given
+/// twice, the last one counts.
+pub fn parse_json<T: DeserializeOwned>(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    check_json_type(content_type)?;
     let doc: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::bad_request("the body is not JSON"))?;
     // An object only: serde's derived structs would also take an array of the fields.
@@ -191,11 +227,7 @@ mod tests {
     use super::*;
 
     fn read(body: &str) -> Result<LoginRequest, ApiError> {
-        read_json(
-            &Request::new("POST", "/auth/login")
-                .with_header("Content-Type", "application/json")
-                .with_body(body),
-        )
+        parse_json(Some("application/json"), body.as_bytes())
     }
 
     #[test]
@@ -215,9 +247,13 @@ mod tests {
         ] {
             assert_eq!(read(body).map_err(|e| e.status), Err(400), "{body}");
         }
-        let plain = Request::new("POST", "/auth/login").with_body(r#"{"code":"abc"}"#);
         assert_eq!(
-            read_json::<UnbindRequest>(&plain).map_err(|e| e.status),
+            parse_json::<UnbindRequest>(None, br#"{"code":"abc"}"#).map_err(|e| e.status),
+            Err(415)
+        );
+        assert_eq!(
+            parse_json::<UnbindRequest>(Some("text/plain"), br#"{"code":"abc"}"#)
+                .map_err(|e| e.status),
             Err(415)
         );
         assert_eq!(check_code("abc-_1"), Ok("abc-_1"));

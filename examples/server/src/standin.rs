@@ -10,13 +10,21 @@
 //!   (-1, 40029, 40163, 45011 or 40226)
 //! - `POST /_standin/clock {"advanceSeconds"}`: moves the stand-in's clock forward
 
-use crate::encoding::{base64, base64url};
 use crate::errors::ApiError;
-use crate::http::{Request, Response};
+use crate::http::{json, read_body};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{any, post};
+use axum::Router;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How long a code stays valid after registration, in seconds (as `wx.login`'s: 5 minutes).
 pub const CODE_TTL_SECONDS: u64 = 300;
@@ -49,7 +57,7 @@ pub struct StandIn {
 /// WeChat's (`o-` and 26 characters of base64url(SHA-256(appid ":" user))).
 pub fn openid_for(appid: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("{appid}:{user}").as_bytes());
-    let mut id = base64url(&digest);
+    let mut id = URL_SAFE_NO_PAD.encode(digest);
     id.truncate(26);
     format!("o-{id}")
 }
@@ -66,7 +74,10 @@ fn wx_error(errcode: i64) -> Response {
         45011 => "api minute-quota reach limit  mustslower  retry next minute",
         _ => "error",
     };
-    Response::json(200, json!({ "errcode": errcode, "errmsg": errmsg }))
+    json(
+        StatusCode::OK,
+        &json!({ "errcode": errcode, "errmsg": errmsg }),
+    )
 }
 
 impl StandIn {
@@ -84,33 +95,22 @@ impl StandIn {
         self.state.lock().map_err(|_| ApiError::internal())
     }
 
-    /// Answers one request.
-    pub fn handle(&self, req: &Request) -> Response {
-        let result = match (req.method.as_str(), req.path.as_str()) {
-            ("GET", "/sns/jscode2session") => self.exchange(req),
-            ("POST", path) if path.starts_with("/_standin/") => {
-                if req.from_loopback {
-                    self.control(path, req)
-                } else {
-                    Err(ApiError::new(
-                        403,
-                        "FORBIDDEN",
-                        "the control API is for loopback only",
-                    ))
-                }
-            }
-            (_, "/sns/jscode2session") => Err(ApiError::new(405, "METHOD_NOT_ALLOWED", "GET only")),
-            _ => Err(ApiError::new(404, "NOT_FOUND", "no such endpoint")),
-        };
-        result.unwrap_or_else(Response::from)
+    /// The stand-in's routes, with [`crate::http::layers`].
+    pub fn router(self) -> Router {
+        let routes = Router::new()
+            .route("/sns/jscode2session", any(exchange_route))
+            .route("/_standin/{action}", post(control_route))
+            .fallback(|| async { ApiError::not_found() })
+            .with_state(Arc::new(self));
+        crate::http::layers(routes)
     }
 
     fn now(&self, state: &State) -> u64 {
         (self.clock)().saturating_add(state.offset)
     }
 
-    fn exchange(&self, req: &Request) -> Result<Response, ApiError> {
-        let param = |name| req.query_param(name).unwrap_or_default();
+    fn exchange(&self, query: &HashMap<String, String>) -> Result<Response, ApiError> {
+        let param = |name: &str| query.get(name).cloned().unwrap_or_default();
         if param("grant_type") != "authorization_code" {
             return Ok(wx_error(40002));
         }
@@ -138,22 +138,18 @@ impl StandIn {
         entry.used = true;
         let mut key = [0u8; 16];
         getrandom::fill(&mut key).map_err(|_| ApiError::internal())?;
-        Ok(Response::json(
-            200,
-            json!({ "openid": openid_for(&self.appid, &entry.user), "session_key": base64(&key) }),
+        Ok(json(
+            StatusCode::OK,
+            &json!({ "openid": openid_for(&self.appid, &entry.user), "session_key": STANDARD.encode(key) }),
         ))
     }
 
-    fn control(&self, path: &str, req: &Request) -> Result<Response, ApiError> {
-        let body = req
-            .body
-            .as_ref()
-            .map_err(|_| ApiError::new(413, "PAYLOAD_TOO_LARGE", "body too large"))?;
+    fn control(&self, action: &str, body: &[u8]) -> Result<Response, ApiError> {
         let doc: serde_json::Value = serde_json::from_slice(body)
             .map_err(|_| ApiError::bad_request("the body is not JSON"))?;
         let mut state = self.state()?;
-        match path {
-            "/_standin/codes" => {
+        match action {
+            "codes" => {
                 let code = doc.get("code").and_then(|v| v.as_str()).unwrap_or("");
                 let user = doc.get("user").and_then(|v| v.as_str()).unwrap_or("");
                 if code.is_empty() || code.len() > 256 || user.is_empty() || user.len() > 256 {
@@ -173,19 +169,19 @@ impl StandIn {
                         used: false,
                     },
                 );
-                Ok(Response::json(
-                    200,
-                    json!({ "ok": true, "openid": openid_for(&self.appid, user) }),
+                Ok(json(
+                    StatusCode::OK,
+                    &json!({ "ok": true, "openid": openid_for(&self.appid, user) }),
                 ))
             }
-            "/_standin/fail" => {
+            "fail" => {
                 let errcode = doc.get("errcode").and_then(|v| v.as_i64());
                 match errcode {
                     Some(n) if INJECTABLE.contains(&n) => {
                         state.failures.push_back(n);
-                        Ok(Response::json(
-                            200,
-                            json!({ "ok": true, "queued": state.failures.len() }),
+                        Ok(json(
+                            StatusCode::OK,
+                            &json!({ "ok": true, "queued": state.failures.len() }),
                         ))
                     }
                     _ => Err(ApiError::bad_request(format!(
@@ -193,12 +189,12 @@ impl StandIn {
                     ))),
                 }
             }
-            "/_standin/clock" => match doc.get("advanceSeconds").and_then(|v| v.as_u64()) {
+            "clock" => match doc.get("advanceSeconds").and_then(|v| v.as_u64()) {
                 Some(n) => {
                     state.offset = state.offset.saturating_add(n);
-                    Ok(Response::json(
-                        200,
-                        json!({ "ok": true, "now": self.now(&state) }),
+                    Ok(json(
+                        StatusCode::OK,
+                        &json!({ "ok": true, "now": self.now(&state) }),
                     ))
                 }
                 None => Err(ApiError::bad_request(
@@ -208,4 +204,43 @@ impl StandIn {
             _ => Err(ApiError::new(404, "NOT_FOUND", "no such control endpoint")),
         }
     }
+}
+
+/// `GET /sns/jscode2session`: the query decoded by axum (serde_urlencoded); a query that
+/// does not decode counts as empty (40002, like WeChat without `grant_type`).
+async fn exchange_route(
+    axum::extract::State(standin): axum::extract::State<Arc<StandIn>>,
+    method: axum::http::Method,
+    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if method != axum::http::Method::GET {
+        return axum::response::IntoResponse::into_response(ApiError::new(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "GET only",
+        ));
+    }
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    standin
+        .exchange(&query)
+        .unwrap_or_else(axum::response::IntoResponse::into_response)
+}
+
+/// `POST /_standin/{action}`, for loopback peers only.
+async fn control_route(
+    axum::extract::State(standin): axum::extract::State<Arc<StandIn>>,
+    Path(action): Path<String>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let from_loopback = peer.is_some_and(|p| p.0 .0.ip().is_loopback());
+    if !from_loopback {
+        return Err(ApiError::new(
+            403,
+            "FORBIDDEN",
+            "the control API is for loopback only",
+        ));
+    }
+    let body = read_body(body).await?;
+    standin.control(&action, &body)
 }

@@ -1,7 +1,6 @@
 //! Session tokens: 256 random bits from the OS, given to the client as 64 hex characters;
 //! only their SHA-256 is stored, so a leaked database or Redis dump holds no usable token.
 
-use crate::encoding::hex;
 use sha2::{Digest, Sha256};
 
 /// Length of a token as the client sees it.
@@ -19,14 +18,14 @@ pub struct NewToken {
 pub fn generate() -> Result<NewToken, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    let token = hex(&bytes);
+    let token = hex::encode(bytes);
     let hash = hash(&token);
     Ok(NewToken { token, hash })
 }
 
 /// The stored form of a token: lowercase hex of SHA-256 over its text.
 pub fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The token of an `Authorization: Bearer <token>` header value, if it has the shape

@@ -2,9 +2,25 @@
 //!
 //! The `session_key` WeChat returns alongside is dropped here: this server signs its own
 //! sessions and needs it for nothing, and a key that is never kept cannot leak.
+//!
+//! The calls have their own limits, so a slow WeChat delays only logins and unbinds: at
+//! most [`MAX_IN_FLIGHT`] at once (a login that cannot get a slot within [`QUEUE_WAIT`]
+//! is 503 `WECHAT_BUSY`), each given up after [`CALL_TIMEOUT`] (502 `WECHAT_ERROR`).
 
 use crate::errors::ApiError;
 use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// `jscode2session` calls in flight at most.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// How long a login waits for a free slot before it is answered 503.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(1);
+/// How long one call may take, connection and answer included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long connecting to WeChat may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Largest answer read from WeChat.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// Who the code belongs to, as WeChat says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +48,8 @@ pub enum WxError {
     Unreachable(String),
     /// WeChat answered something that is not its JSON.
     Garbage,
+    /// [`MAX_IN_FLIGHT`] calls were already waiting on WeChat for [`QUEUE_WAIT`].
+    Saturated,
 }
 
 impl WxError {
@@ -73,6 +91,11 @@ impl WxError {
             WxError::Garbage => {
                 ApiError::new(502, "WECHAT_ERROR", "WeChat answered something unreadable")
             }
+            WxError::Saturated => ApiError::new(
+                503,
+                "WECHAT_BUSY",
+                "too many logins are waiting for WeChat; try again",
+            ),
         }
     }
 
@@ -81,6 +104,7 @@ impl WxError {
         match self {
             WxError::Unreachable(why) => format!("jscode2session unreachable: {why}"),
             WxError::Garbage => "jscode2session answered garbage".to_string(),
+            WxError::Saturated => "jscode2session: every slot busy".to_string(),
             other => format!("jscode2session refused: {}", other.to_api().code),
         }
     }
@@ -115,14 +139,16 @@ pub fn parse_answer(body: &str) -> Result<Identity, WxError> {
 }
 
 /// Exchanges a `wx.login` code for the user's identity.
+#[async_trait::async_trait]
 pub trait CodeExchange: Send + Sync {
     /// One `jscode2session` call for `code`.
-    fn exchange(&self, code: &str) -> Result<Identity, WxError>;
+    async fn exchange(&self, code: &str) -> Result<Identity, WxError>;
 }
 
 /// The real exchange over HTTP(S): `GET {base}/sns/jscode2session?...`.
 pub struct WeChatClient {
-    agent: ureq::Agent,
+    http: reqwest::Client,
+    slots: Semaphore,
     url: String,
     appid: String,
     secret: String,
@@ -130,58 +156,85 @@ pub struct WeChatClient {
 
 impl WeChatClient {
     /// A client for `api_base` (`https://api.weixin.qq.com` in production) with the
-    /// app's credentials. Each call gives up after 10 seconds.
-    pub fn new(api_base: &str, appid: &str, secret: &str) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .max_redirects(0)
+    /// app's credentials. Fails only if the TLS set-up does.
+    pub fn new(api_base: &str, appid: &str, secret: &str) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(CALL_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            // A pooled connection idle this long is dropped rather than reused: shorter
+            // than the idle cut-off of servers like ours (5 s), so a call is not sent on a
+            // connection the other end is closing.
+            .pool_idle_timeout(Duration::from_secs(4))
             .build()
-            .into();
-        WeChatClient {
-            agent,
+            .map_err(|_| "the HTTPS client could not be set up".to_string())?;
+        Ok(WeChatClient {
+            http,
+            slots: Semaphore::new(MAX_IN_FLIGHT),
             url: format!("{}/sns/jscode2session", api_base.trim_end_matches('/')),
             appid: appid.to_string(),
             secret: secret.to_string(),
-        }
+        })
     }
-}
 
-impl CodeExchange for WeChatClient {
-    fn exchange(&self, code: &str) -> Result<Identity, WxError> {
-        // ureq's errors can carry the URL, and the URL carries the secret: only the
+    async fn call(&self, code: &str) -> Result<Identity, WxError> {
+        // reqwest's errors can carry the URL, and the URL carries the secret: only the
         // kind of failure is kept.
         let mut response = self
-            .agent
+            .http
             .get(&self.url)
-            .query("appid", &self.appid)
-            .query("secret", &self.secret)
-            .query("js_code", code)
-            .query("grant_type", "authorization_code")
-            .call()
+            .query(&[
+                ("appid", self.appid.as_str()),
+                ("secret", self.secret.as_str()),
+                ("js_code", code),
+                ("grant_type", "authorization_code"),
+            ])
+            .send()
+            .await
             .map_err(|e| WxError::Unreachable(failure_kind(&e).to_string()))?;
         let status = response.status().as_u16();
         if status != 200 {
             return Err(WxError::Unreachable(format!("HTTP {status}")));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024)
-            .read_to_string()
-            .map_err(|_| WxError::Garbage)?;
-        parse_answer(&body)
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| WxError::Unreachable(failure_kind(&e).to_string()))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER {
+                return Err(WxError::Garbage);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        parse_answer(std::str::from_utf8(&body).map_err(|_| WxError::Garbage)?)
     }
 }
 
-fn failure_kind(e: &ureq::Error) -> &'static str {
-    match e {
-        ureq::Error::Timeout(_) => "timeout",
-        ureq::Error::Io(_) => "connection failed",
-        ureq::Error::HostNotFound => "host not found",
-        ureq::Error::ConnectionFailed => "connection failed",
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => "TLS failure",
-        _ => "request failed",
+#[async_trait::async_trait]
+impl CodeExchange for WeChatClient {
+    async fn exchange(&self, code: &str) -> Result<Identity, WxError> {
+        let _slot = match tokio::time::timeout(QUEUE_WAIT, self.slots.acquire()).await {
+            Ok(Ok(slot)) => slot,
+            _ => return Err(WxError::Saturated),
+        };
+        // reqwest's own timeout covers the call; this one also covers reading the body.
+        tokio::time::timeout(CALL_TIMEOUT, self.call(code))
+            .await
+            .unwrap_or_else(|_| Err(WxError::Unreachable("timeout".to_string())))
+    }
+}
+
+fn failure_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "answer unreadable"
+    } else {
+        "request failed"
     }
 }
 
@@ -247,6 +300,7 @@ mod tests {
             (WxError::Other(40125), 502, "WECHAT_ERROR"),
             (WxError::Unreachable("x".into()), 502, "WECHAT_ERROR"),
             (WxError::Garbage, 502, "WECHAT_ERROR"),
+            (WxError::Saturated, 503, "WECHAT_BUSY"),
         ];
         for (err, status, code) in table {
             let api = err.to_api();
@@ -254,11 +308,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_unreachable_host_is_a_wechat_error_without_the_secret() {
+    #[tokio::test]
+    async fn an_unreachable_host_is_a_wechat_error_without_the_secret() {
         // Port 9 (discard) on loopback: nothing listens there in the test environment.
-        let client = WeChatClient::new("http://127.0.0.1:9", "wx-app", "top-secret-value");
-        let err = client.exchange("code-1").unwrap_err();
+        let client = WeChatClient::new("http://127.0.0.1:9", "wx-app", "top-secret-value").unwrap();
+        let err = client.exchange("code-1").await.unwrap_err();
         assert!(matches!(err, WxError::Unreachable(_)), "{err:?}");
         assert!(!err.describe().contains("top-secret-value"));
         assert!(!err.to_api().body().contains("top-secret-value"));

@@ -1,31 +1,40 @@
 //! `wx-auth-server`: the reference backend. Configuration from the environment (see
-//! `examples/server/README.md`); prints `listening on http://ADDR` on stdout when ready.
+//! `examples/server/README.md`); prints `listening on http://ADDR` on stdout when ready,
+//! stops on SIGTERM (open requests finish first).
 
-use std::sync::Arc;
+use std::process::ExitCode;
 use wx_auth_server::config::Config;
-use wx_auth_server::routes::App;
+use wx_auth_server::routes::{router, App};
 use wx_auth_server::store::{RedisStore, SessionStore, SqliteStore};
 use wx_auth_server::wechat::WeChatClient;
 use wx_auth_server::{http, unix_now};
 
-fn main() {
-    if let Err(e) = run() {
-        eprintln!("wx-auth-server: {e}");
-        std::process::exit(1);
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wx-auth-server: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-fn run() -> Result<(), String> {
+async fn run() -> Result<(), String> {
     let config = Config::from_env()?;
+    http::init_logging();
+    let files = http::raise_fd_limit();
     let store: Box<dyn SessionStore> = match &config.redis_url {
         Some(url) => {
-            let store = RedisStore::connect(url, "wx-auth").map_err(|e| e.to_string())?;
-            eprintln!("sessions in Redis");
+            let store = RedisStore::connect(url, "wx-auth")
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!("sessions in Redis");
             Box::new(store)
         }
         None => {
             let store = SqliteStore::open(&config.database_path).map_err(|e| e.to_string())?;
-            eprintln!("sessions in SQLite at {}", config.database_path);
+            tracing::info!("sessions in SQLite at {}", config.database_path);
             Box::new(store)
         }
     };
@@ -35,12 +44,18 @@ fn run() -> Result<(), String> {
             &config.api_base,
             &config.appid,
             &config.secret,
-        )),
+        )?),
         ttl: config.session_ttl,
         clock: Box::new(unix_now),
     };
-    eprintln!("WeChat API at {}, app {}", config.api_base, config.appid);
-    let server = http::bind(&config.listen)?;
-    http::serve(server, Arc::new(move |req| app.handle(req)), 8);
+    tracing::info!(
+        "WeChat API at {}, app {}; open-file limit {}",
+        config.api_base,
+        config.appid,
+        files.map_or_else(|| "unknown".to_string(), |n| n.to_string())
+    );
+    let listener = http::bind(&config.listen).await?;
+    http::serve(listener, router(app), http::shutdown_signal()).await;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -4,14 +4,21 @@
 //!
 //! Sessions are keyed by the SHA-256 of their token (see [`crate::token`]); the store
 //! never sees a token. Every call takes `now` (Unix seconds) so expiry can be tested.
+//!
+//! The methods are async: SQLite runs on tokio's blocking pool, Redis on its own
+//! multiplexed connection. Neither bounds its own time: the routes give each call
+//! [`STORE_TIMEOUT`] (a frozen store is a prompt 500, not a hung request).
 
 mod redis;
-mod resp;
 mod sqlite;
 
 pub use self::redis::RedisStore;
 pub use self::sqlite::SqliteStore;
 use crate::errors::StoreError;
+use std::time::Duration;
+
+/// How long the routes wait for one store call before answering 500.
+pub const STORE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A live session, as a request with its token sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +32,11 @@ pub struct SessionInfo {
 }
 
 /// Sessions and openid bindings.
+#[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
     /// Binds `openid` (keeping an existing binding and its `since`) and creates a session
     /// under `token_hash` that ends at `expires_at`. Returns the binding's `since`.
-    fn create_session(
+    async fn create_session(
         &self,
         openid: &str,
         token_hash: &str,
@@ -38,13 +46,13 @@ pub trait SessionStore: Send + Sync {
 
     /// The session under `token_hash` if it exists, has not ended at `now`, and its
     /// binding still exists (an unbind ends every session of the binding).
-    fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError>;
+    async fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError>;
 
     /// Ends the session under `token_hash`; ending an unknown session is no error.
-    fn revoke(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn revoke(&self, token_hash: &str) -> Result<(), StoreError>;
 
     /// Deletes `openid`'s binding and every session and record of that user.
-    fn unbind(&self, openid: &str) -> Result<(), StoreError>;
+    async fn unbind(&self, openid: &str) -> Result<(), StoreError>;
 }
 
 /// A random binding id (16 hex characters), so a session can tell its binding from a
@@ -52,5 +60,5 @@ pub trait SessionStore: Send + Sync {
 fn binding_id() -> Result<String, StoreError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|_| StoreError::new("the OS random source failed"))?;
-    Ok(crate::encoding::hex(&bytes))
+    Ok(hex::encode(bytes))
 }

@@ -10,57 +10,78 @@
 //!
 //! A session counts only while its binding id matches the user's current one, so a
 //! session created while an unbind runs on another instance never comes back to life.
+//!
+//! The connection is the redis crate's `ConnectionManager`: one multiplexed connection
+//! that reconnects by itself (retrying every [`RECONNECT_MAX_DELAY`] at most) when Redis
+//! restarts; each command gives up after [`RESPONSE_TIMEOUT`], so a frozen Redis is a
+//! prompt error.
 
-use super::resp::{Connection, Reply, Target};
 use super::{binding_id, SessionInfo, SessionStore};
 use crate::errors::StoreError;
-use std::sync::Mutex;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::RedisError;
+use std::time::Duration;
 
-/// How many idle connections are kept for reuse.
-const POOL_SIZE: usize = 16;
+/// How long one command may wait for its answer.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long one connection attempt may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// The longest wait between two reconnection attempts.
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(200);
 
 /// Sessions in Redis.
 pub struct RedisStore {
-    target: Target,
+    conn: ConnectionManager,
     namespace: String,
-    pool: Mutex<Vec<Connection>>,
+}
+
+/// What the log says about a Redis failure: its kind, never a key or a value.
+fn err(op: &'static str) -> impl Fn(RedisError) -> StoreError {
+    move |e| {
+        let why = if e.is_timeout() {
+            "timed out".to_string()
+        } else if e.is_connection_refusal() {
+            "connection refused".to_string()
+        } else if e.is_connection_dropped() || e.is_io_error() {
+            "connection lost".to_string()
+        } else {
+            format!("{:?}", e.kind())
+        };
+        StoreError::new(format!("redis {op}: {why}"))
+    }
 }
 
 impl RedisStore {
-    /// A store on the server at `url` (`redis://[[user]:password@]host[:port][/db]`), with
-    /// keys under `namespace:`. Connects once to check the server answers.
-    pub fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
-        let target = Target::parse(url)?;
-        let mut conn = Connection::open(&target)?;
-        conn.command(&[b"PING"])?;
+    /// A store on the server at `url` (`redis://[[user]:password@]host[:port][/db]`, read
+    /// by the redis crate), with keys under `namespace:`. Connects once to check the
+    /// server answers.
+    pub async fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
+        use redis::IntoConnectionInfo;
+        let info = url
+            .into_connection_info()
+            .map_err(|_| StoreError::new("REDIS_URL is not a redis:// URL"))?
+            // Small commands one after another: Nagle's algorithm would only delay them.
+            .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true));
+        let client = redis::Client::open(info)
+            .map_err(|_| StoreError::new("REDIS_URL is not a redis:// URL"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_min_delay(Duration::from_millis(20))
+            .set_max_delay(RECONNECT_MAX_DELAY)
+            .set_number_of_retries(3);
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(err("connect"))?;
         Ok(RedisStore {
-            target,
+            conn,
             namespace: namespace.to_string(),
-            pool: Mutex::new(vec![conn]),
         })
     }
 
-    /// Runs `f` on a pooled connection; a connection that failed is dropped, not reused.
-    pub fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let pooled = self
-            .pool
-            .lock()
-            .map_err(|_| StoreError::new("redis pool lock poisoned"))?
-            .pop();
-        let mut conn = match pooled {
-            Some(c) => c,
-            None => Connection::open(&self.target)?,
-        };
-        let result = f(&mut conn)?;
-        if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < POOL_SIZE {
-                pool.push(conn);
-            }
-        }
-        Ok(result)
+    /// A handle on the store's connection (for tests and operators).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
     }
 
     /// The full key for `kind` and `id` (public so tests can look at TTLs).
@@ -79,8 +100,9 @@ fn parse_user(text: &str) -> Result<(u64, &str), StoreError> {
     Ok((since.parse().map_err(|_| corrupt())?, binding))
 }
 
+#[async_trait::async_trait]
 impl SessionStore for RedisStore {
-    fn create_session(
+    async fn create_session(
         &self,
         openid: &str,
         token_hash: &str,
@@ -91,99 +113,127 @@ impl SessionStore for RedisStore {
         let session_key = self.key("session", token_hash);
         let index_key = self.key("user-sessions", openid);
         let fresh = format!("{now} {}", binding_id()?);
-        let ttl = expires_at.saturating_sub(now).max(1).to_string();
-        self.with(|c| {
-            let replies = c.pipeline(&[
-                &[b"SET", user_key.as_bytes(), fresh.as_bytes(), b"NX"],
-                &[b"GET", user_key.as_bytes()],
-            ])?;
-            let current = replies
-                .into_iter()
-                .nth(1)
-                .ok_or_else(corrupt)?
-                .text()?
-                .ok_or_else(|| StoreError::new("redis: the binding vanished during login"))?;
-            let (since, binding) = parse_user(&current)?;
-            let record = format!("{expires_at} {binding} {openid}");
-            let replies = c.pipeline(&[
-                &[
-                    b"SET",
-                    session_key.as_bytes(),
-                    record.as_bytes(),
-                    b"EX",
-                    ttl.as_bytes(),
-                ],
-                &[b"SADD", index_key.as_bytes(), token_hash.as_bytes()],
-                &[b"TTL", index_key.as_bytes()],
-            ])?;
-            let index_ttl = replies.into_iter().nth(2).ok_or_else(corrupt)?.int()?;
-            let wanted: i64 = ttl.parse().unwrap_or(i64::MAX);
-            if index_ttl < wanted {
-                c.command(&[b"EXPIRE", index_key.as_bytes(), ttl.as_bytes()])?;
-            }
-            Ok(since)
-        })
+        let ttl = expires_at.saturating_sub(now).max(1);
+        let mut c = self.conn.clone();
+        let (current,): (Option<String>,) = redis::pipe()
+            .cmd("SET")
+            .arg(&user_key)
+            .arg(&fresh)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(&user_key)
+            .query_async(&mut c)
+            .await
+            .map_err(err("bind"))?;
+        let current =
+            current.ok_or_else(|| StoreError::new("redis: the binding vanished during login"))?;
+        let (since, binding) = parse_user(&current)?;
+        let record = format!("{expires_at} {binding} {openid}");
+        let (index_ttl,): (i64,) = redis::pipe()
+            .cmd("SET")
+            .arg(&session_key)
+            .arg(&record)
+            .arg("EX")
+            .arg(ttl)
+            .ignore()
+            .cmd("SADD")
+            .arg(&index_key)
+            .arg(token_hash)
+            .ignore()
+            .cmd("TTL")
+            .arg(&index_key)
+            .query_async(&mut c)
+            .await
+            .map_err(err("insert session"))?;
+        if index_ttl < i64::try_from(ttl).unwrap_or(i64::MAX) {
+            redis::cmd("EXPIRE")
+                .arg(&index_key)
+                .arg(ttl)
+                .query_async::<()>(&mut c)
+                .await
+                .map_err(err("expire index"))?;
+        }
+        Ok(since)
     }
 
-    fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError> {
+    async fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError> {
         let session_key = self.key("session", token_hash);
-        self.with(|c| {
-            let Some(record) = c.command(&[b"GET", session_key.as_bytes()])?.text()? else {
-                return Ok(None);
-            };
-            let mut parts = record.splitn(3, ' ');
-            let (Some(expires_at), Some(binding), Some(openid)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                return Err(corrupt());
-            };
-            let expires_at: u64 = expires_at.parse().map_err(|_| corrupt())?;
-            if expires_at <= now {
-                c.command(&[b"DEL", session_key.as_bytes()])?;
-                return Ok(None);
-            }
-            let user_key = self.key("user", openid);
-            let Some(user) = c.command(&[b"GET", user_key.as_bytes()])?.text()? else {
-                return Ok(None);
-            };
-            let (since, current) = parse_user(&user)?;
-            if current != binding {
-                return Ok(None);
-            }
-            Ok(Some(SessionInfo {
-                openid: openid.to_string(),
-                since,
-                expires_at,
-            }))
-        })
+        let mut c = self.conn.clone();
+        let record: Option<String> = redis::cmd("GET")
+            .arg(&session_key)
+            .query_async(&mut c)
+            .await
+            .map_err(err("lookup"))?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let mut parts = record.splitn(3, ' ');
+        let (Some(expires_at), Some(binding), Some(openid)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(corrupt());
+        };
+        let expires_at: u64 = expires_at.parse().map_err(|_| corrupt())?;
+        if expires_at <= now {
+            redis::cmd("DEL")
+                .arg(&session_key)
+                .query_async::<()>(&mut c)
+                .await
+                .map_err(err("expire"))?;
+            return Ok(None);
+        }
+        let user: Option<String> = redis::cmd("GET")
+            .arg(self.key("user", openid))
+            .query_async(&mut c)
+            .await
+            .map_err(err("binding"))?;
+        let Some(user) = user else {
+            return Ok(None);
+        };
+        let (since, current) = parse_user(&user)?;
+        if current != binding {
+            return Ok(None);
+        }
+        Ok(Some(SessionInfo {
+            openid: openid.to_string(),
+            since,
+            expires_at,
+        }))
     }
 
-    fn revoke(&self, token_hash: &str) -> Result<(), StoreError> {
-        let session_key = self.key("session", token_hash);
-        self.with(|c| c.command(&[b"DEL", session_key.as_bytes()]).map(|_| ()))
+    async fn revoke(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("DEL")
+            .arg(self.key("session", token_hash))
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("revoke"))
     }
 
-    fn unbind(&self, openid: &str) -> Result<(), StoreError> {
+    async fn unbind(&self, openid: &str) -> Result<(), StoreError> {
         let user_key = self.key("user", openid);
         let index_key = self.key("user-sessions", openid);
-        self.with(|c| {
-            // The binding goes first: from then on no session of it counts, whatever
-            // happens to the rest.
-            c.command(&[b"DEL", user_key.as_bytes()])?;
-            let members = match c.command(&[b"SMEMBERS", index_key.as_bytes()])? {
-                Reply::Array(Some(items)) => items,
-                Reply::Array(None) => Vec::new(),
-                _ => return Err(corrupt()),
-            };
-            let mut keys = vec![index_key.clone()];
-            for m in members {
-                if let Some(hash) = m.text()? {
-                    keys.push(self.key("session", &hash));
-                }
-            }
-            let mut args: Vec<&[u8]> = vec![b"DEL"];
-            args.extend(keys.iter().map(|k| k.as_bytes()));
-            c.command(&args).map(|_| ())
-        })
+        let mut c = self.conn.clone();
+        // The binding goes first: from then on no session of it counts, whatever
+        // happens to the rest.
+        redis::cmd("DEL")
+            .arg(&user_key)
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("unbind user"))?;
+        let members: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(&index_key)
+            .query_async(&mut c)
+            .await
+            .map_err(err("unbind index"))?;
+        let mut del = redis::cmd("DEL");
+        del.arg(&index_key);
+        for hash in &members {
+            del.arg(self.key("session", hash));
+        }
+        del.query_async::<()>(&mut c)
+            .await
+            .map_err(err("unbind sessions"))
     }
 }

@@ -1,15 +1,24 @@
 //! The default store: one SQLite file beside the server, created on first start.
+//!
+//! rusqlite is blocking: each call runs on tokio's blocking pool, on one of at most
+//! [`CONNECTIONS`] connections (WAL mode lets readers run beside a writer).
 
 use super::{binding_id, SessionInfo, SessionStore};
 use crate::errors::StoreError;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Connections to the file at most, so at most this many blocking threads.
+pub const CONNECTIONS: usize = 4;
 
 /// Sessions in an SQLite database. Several processes may open the same file (WAL mode,
-/// a busy timeout); within a process, one connection behind a mutex.
+/// a busy timeout); within a process, a few connections taken in turn.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    path: String,
+    idle: Arc<Mutex<Vec<Connection>>>,
+    permits: Arc<Semaphore>,
 }
 
 const SCHEMA: &str = "
@@ -37,43 +46,72 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+fn connect(path: &str) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(err("open"))?;
+    conn.busy_timeout(Duration::from_secs(1))
+        .map_err(err("busy_timeout"))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(err("foreign_keys"))?;
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &str) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(err("open"))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(err("busy_timeout"))?;
-        conn.pragma_update(None, "foreign_keys", true)
-            .map_err(err("foreign_keys"))?;
+        let conn = connect(path)?;
         conn.execute_batch(SCHEMA).map_err(err("schema"))?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            path: path.to_string(),
+            idle: Arc::new(Mutex::new(vec![conn])),
+            permits: Arc::new(Semaphore::new(CONNECTIONS)),
         })
     }
 
-    fn with<T>(
+    /// Runs `f` on a connection, on the blocking pool.
+    async fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::new("sqlite connection lock poisoned"))?;
-        f(&mut conn)
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::new("sqlite: the store is closed"))?;
+        let idle = Arc::clone(&self.idle);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = idle
+                .lock()
+                .map_err(|_| StoreError::new("sqlite connection list poisoned"))?
+                .pop();
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => connect(&path)?,
+            };
+            let result = f(&mut conn);
+            if let Ok(mut idle) = idle.lock() {
+                idle.push(conn);
+            }
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::new("sqlite: a store call panicked"))?
     }
 
     /// How many session rows the file holds, expired or not (for tests and operators).
-    pub fn session_rows(&self) -> Result<u64, StoreError> {
+    pub async fn session_rows(&self) -> Result<u64, StoreError> {
         self.with(|c| {
             c.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get::<_, i64>(0))
                 .map(|n| u64::try_from(n).unwrap_or(0))
                 .map_err(err("count"))
         })
+        .await
     }
 }
 
+#[async_trait::async_trait]
 impl SessionStore for SqliteStore {
-    fn create_session(
+    async fn create_session(
         &self,
         openid: &str,
         token_hash: &str,
@@ -81,7 +119,8 @@ impl SessionStore for SqliteStore {
         expires_at: u64,
     ) -> Result<u64, StoreError> {
         let fresh_binding = binding_id()?;
-        self.with(|c| {
+        let (openid, token_hash) = (openid.to_string(), token_hash.to_string());
+        self.with(move |c| {
             let tx = c.transaction().map_err(err("begin"))?;
             tx.execute(
                 "DELETE FROM sessions WHERE expires_at <= ?1",
@@ -109,18 +148,23 @@ impl SessionStore for SqliteStore {
             tx.commit().map_err(err("commit"))?;
             Ok(u64::try_from(since).unwrap_or(0))
         })
+        .await
     }
 
-    fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError> {
-        self.with(|c| {
+    async fn session(&self, token_hash: &str, now: u64) -> Result<Option<SessionInfo>, StoreError> {
+        let token_hash = token_hash.to_string();
+        self.with(move |c| {
+            // The hot path (every /api/me): the statement is prepared once per connection.
             let row: Option<(String, i64, i64)> = c
-                .query_row(
+                .prepare_cached(
                     "SELECT s.openid, u.since, s.expires_at FROM sessions s
                      JOIN users u ON u.openid = s.openid AND u.binding = s.binding
                      WHERE s.token_hash = ?1",
-                    params![token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
+                .map_err(err("lookup"))?
+                .query_row(params![token_hash], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()
                 .map_err(err("lookup"))?;
             let Some((openid, since, expires_at)) = row else {
@@ -141,10 +185,12 @@ impl SessionStore for SqliteStore {
                 expires_at,
             }))
         })
+        .await
     }
 
-    fn revoke(&self, token_hash: &str) -> Result<(), StoreError> {
-        self.with(|c| {
+    async fn revoke(&self, token_hash: &str) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_string();
+        self.with(move |c| {
             c.execute(
                 "DELETE FROM sessions WHERE token_hash = ?1",
                 params![token_hash],
@@ -152,10 +198,12 @@ impl SessionStore for SqliteStore {
             .map(|_| ())
             .map_err(err("revoke"))
         })
+        .await
     }
 
-    fn unbind(&self, openid: &str) -> Result<(), StoreError> {
-        self.with(|c| {
+    async fn unbind(&self, openid: &str) -> Result<(), StoreError> {
+        let openid = openid.to_string();
+        self.with(move |c| {
             let tx = c.transaction().map_err(err("begin"))?;
             tx.execute("DELETE FROM sessions WHERE openid = ?1", params![openid])
                 .map_err(err("unbind sessions"))?;
@@ -163,5 +211,6 @@ impl SessionStore for SqliteStore {
                 .map_err(err("unbind user"))?;
             tx.commit().map_err(err("commit"))
         })
+        .await
     }
 }

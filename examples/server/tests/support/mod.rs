@@ -41,42 +41,89 @@ impl Drop for TempPath {
     }
 }
 
-/// A `redis-server` child on loopback with no persistence, killed on drop.
+/// A `redis-server` child on loopback, killed on drop. It writes its snapshot only when
+/// told ([`Redis::restart`] saves, then starts again on the same port and file).
 /// A missing `redis-server` fails the test (scripts/setup-server.sh installs it).
 pub struct Redis {
     child: Child,
     pub port: u16,
+    dir: PathBuf,
 }
 
 impl Redis {
     pub fn start() -> Redis {
+        let dir = TempPath::new("redis").0.clone();
+        std::fs::create_dir_all(&dir).expect("a redis directory");
         let port = free_port();
-        let child = Command::new("redis-server")
+        let child = Self::spawn(port, &dir);
+        let redis = Redis { child, port, dir };
+        redis.wait_ready();
+        redis
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path) -> Child {
+        Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("redis-server could not be started ({e}); run scripts/setup-server.sh to install it")
-            });
-        let redis = Redis { child, port };
+            })
+    }
+
+    fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-                let mut buf = [0u8; 7];
-                if s.write_all(b"PING\r\n").is_ok()
-                    && s.read_exact(&mut buf).is_ok()
-                    && &buf == b"+PONG\r\n"
-                {
-                    return redis;
-                }
-            }
+        while !self.answers() {
             assert!(
                 Instant::now() < deadline,
-                "redis-server did not answer on port {port}"
+                "redis-server did not answer on port {}",
+                self.port
             );
-            thread::sleep(Duration::from_millis(20));
+            thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Whether it answers PING within half a second.
+    pub fn answers(&self) -> bool {
+        self.command("PING").as_deref() == Some("+PONG")
+    }
+
+    /// Sends one inline command and returns the first line of the answer.
+    pub fn command(&self, command: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
+        s.write_all(format!("{command}\r\n").as_bytes()).ok()?;
+        let mut line = String::new();
+        BufReader::new(s).read_line(&mut line).ok()?;
+        Some(line.trim_end().to_string())
+    }
+
+    /// Saves the data, kills the server and starts a new one on the same port and file.
+    /// Returns when the new one answers.
+    pub fn restart(&mut self) {
+        assert_eq!(self.command("SAVE").as_deref(), Some("+OK"));
+        self.kill();
+        self.child = Self::spawn(self.port, &self.dir);
+        self.wait_ready();
+    }
+
+    /// Kills the server (it goes away; [`Redis::revive`] brings it back).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again after [`Redis::kill`], with what was last saved.
+    pub fn revive(&mut self) {
+        self.child = Self::spawn(self.port, &self.dir);
+        self.wait_ready();
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
     }
 
     pub fn url(&self) -> String {
@@ -86,8 +133,17 @@ impl Redis {
 
 impl Drop for Redis {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        signal(self.pid(), libc::SIGCONT);
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Sends `sig` to process `pid` (SIGSTOP freezes it, SIGCONT thaws it).
+pub fn signal(pid: i32, sig: i32) {
+    // SAFETY: kill(2) with a child's pid; no memory is involved.
+    unsafe {
+        libc::kill(pid, sig);
     }
 }
 
@@ -100,8 +156,18 @@ pub struct Proc {
 
 impl Proc {
     pub fn start(bin: &str, env: &[(&str, &str)]) -> Proc {
+        Self::start_command(Command::new(bin), env)
+    }
+
+    /// `/bin/sh -c script` (which ends with `exec` of a binary), as [`Proc::start`].
+    pub fn start_shell(script: &str, env: &[(&str, &str)]) -> Proc {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c").arg(script);
+        Self::start_command(cmd, env)
+    }
+
+    fn start_command(mut cmd: Command, env: &[(&str, &str)]) -> Proc {
         let stderr = TempPath::new("stderr.log");
-        let mut cmd = Command::new(bin);
         cmd.env_clear()
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -129,6 +195,24 @@ impl Proc {
         self.base.trim_start_matches("http://")
     }
 
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits up to `limit` for the process to end; its exit code if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<Option<i32>> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code());
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Everything the process wrote to stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr.0).unwrap_or_default()
@@ -151,6 +235,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        signal(self.pid(), libc::SIGCONT);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
