@@ -26,6 +26,7 @@ remove() {
       get_user_profile: "Call::GetUserProfile(desc) =>",
       reset: "Call::Reset =>",
       open_privacy_contract: "Call::OpenPrivacyContract =>",
+      verify_phone_number: "Call::VerifyPhone(event) =>",
     };
     let s = fs.readFileSync("src/web/auth.rs", "utf8");
     let e = fs.readFileSync("src/engine/mod.rs", "utf8");
@@ -39,7 +40,7 @@ remove() {
       const i = e.indexOf(arm);
       if (i < 0) throw new Error("no dispatch " + arm);
       const j = e.indexOf("\n", i);
-      e = e.slice(0, i) + arm.replace("(desc)", "(_)") + " {}" + e.slice(j);
+      e = e.slice(0, i) + arm.replace("(desc)", "(_)").replace("(event)", "(_)") + " {}" + e.slice(j);
     }
     fs.writeFileSync("src/web/auth.rs", s);
     fs.writeFileSync("src/engine/mod.rs", e);
@@ -66,4 +67,5 @@ row 'unbind' unbind
 row 'getUserProfile (base libraries before 2.27.1)' get_user_profile
 row 'reset' reset
 row 'openPrivacyContract' open_privacy_contract
-row 'all of the above' get_setting open_setting unbind get_user_profile reset open_privacy_contract
+row 'verifyPhoneNumber' verify_phone_number
+row 'all of the above' get_setting open_setting unbind get_user_profile reset open_privacy_contract verify_phone_number
