@@ -1,14 +1,15 @@
 'use strict';
 // `make demo`: the example mini-program itself (examples/miniprogram: app.js, the pages,
 // the privacy popup) with the SDK from dist/, walked through privacy → profile → login →
-// /api/me → logout → restart, as a user would: taps, the agreeprivacyauthorization and
-// chooseavatar events and the nickname form. Prints what each page shows after each
+// /api/me → phone number → logout → restart, as a user would: taps, the
+// agreeprivacyauthorization, chooseavatar and getphonenumber events and the nickname form. Prints what each page shows after each
 // step and every request the SDK sends. Tokens are never printed.
 //
 // The pages run in miniprogram-simulate (tests/pages/harness.js) against the wx simulator
-// of tests/sim/wx-sim.js. The backend is pluggable: `run({ backend, onCodeMinted })` takes
-// the simulator's backend function, `(req, sim) => {statusCode, body} | Promise of it`, with
-// `req` = {method, path, query, header, body}, and its code hook; without them the
+// of tests/sim/wx-sim.js. The backend is pluggable: `run({ backend, onCodeMinted,
+// onPhoneCodeMinted })` takes the simulator's backend function, `(req, sim) => {statusCode,
+// body} | Promise of it`, with `req` = {method, path, query, header, body}, and its hooks
+// for login and phone codes; without them the
 // simulator's in-process stand-in answers. `make demo` runs examples/demo-stack.js, which
 // passes the reference backend (examples/server) over real HTTP.
 const harness = require('../tests/pages/harness.js');
@@ -21,6 +22,7 @@ async function run(options) {
   const sim = { sdkVersion: '3.3.4' };
   if (opts.backend) sim.backend = opts.backend;
   if (opts.onCodeMinted) sim.onCodeMinted = opts.onCodeMinted;
+  if (opts.onPhoneCodeMinted) sim.onPhoneCodeMinted = opts.onPhoneCodeMinted;
   const s = harness.start(sim);
   const calls = s.sim.calls;
   calls.push = function (call) {
@@ -60,6 +62,14 @@ async function run(options) {
   await index.tap('#me-btn');
   SHOW('result', index.text('#me').replace(/\n/g, ' · '));
 
+  STEP('phone number: the phone page, the user taps 用微信绑定的手机号验证 (open-type="getPhoneNumber") and allows it');
+  const phone = s.open('pages/phone/phone');
+  await s.settle();
+  await phone.getPhoneNumber('#phone-btn');
+  const shown = phone.has('#phone') ? phone.text('#phone') : phone.text('#error');
+  SHOW('phone page', shown + ' (the backend keeps the full number; WeChat bills this verification)');
+  phone.unload();
+
   STEP('logout: the user taps 退出登录');
   await index.tap('#logout-btn');
   state(index);
@@ -76,7 +86,8 @@ async function run(options) {
   // The simulator's tokens are tok-NNNNNN-…, the reference server's 64 hex digits.
   const leaked = /tok-\d|[0-9a-f]{64}/.test(again.html() + index.html());
   console.log('\nwx.login was called ' + logins + ' time' + (logins === 1 ? '' : 's') + '; after the restart the page still shows the logged-out state.');
-  const ok = again.text('#state') === '已退出登录（你已退出）' && logins === 1 && !leaked && s.swallowed.length === 0;
+  const ok = again.text('#state') === '已退出登录（你已退出）' && logins === 1 && !leaked && s.swallowed.length === 0 &&
+    shown === '+86 138****8000';
   if (!ok) throw new Error('demo: the flow did not end as it should');
 }
 

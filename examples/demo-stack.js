@@ -2,8 +2,9 @@
 // `make demo`: the example mini-program's real pages (examples/demo-pages.js) against the
 // full stack on loopback: the simulator's wx.request goes over real HTTP to the reference
 // backend (examples/server, SQLite in a temporary folder), which exchanges each code with
-// the WeChat stand-in. Prints each page state, each wx call and each answer the server
-// gave. Tokens, codes and the secret are never printed.
+// the WeChat stand-in (each login code and phone code the simulator mints is registered
+// with it). Prints each page state, each wx call and each answer the server gave. Tokens,
+// codes and the secret are never printed.
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -29,7 +30,11 @@ async function main() {
       console.log('      ← wx-auth-server: ' + res.statusCode + ' ' + summary(req.path, res));
       return res;
     });
-    await demo.run({ backend: backend, onCodeMinted: stack.codeRegistrar(standin.base, 'xiaoming') });
+    await demo.run({
+      backend: backend,
+      onCodeMinted: stack.codeRegistrar(standin.base, 'xiaoming'),
+      onPhoneCodeMinted: stack.phoneCodeRegistrar(standin.base, 'xiaoming'),
+    });
   } finally {
     stack.stopAll();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -30,6 +30,10 @@ if (bug('45011-as-503')) MAP[45011] = [503, 'WECHAT_BUSY'];
 if (bug('40226-as-401')) MAP[40226] = [401, 'UNAUTHORIZED'];
 
 async function exchange(code) {
+  return (await exchangeDoc(code)).openid;
+}
+
+async function exchangeDoc(code) {
   const q = new URLSearchParams({ appid: process.env.WX_APPID, secret: process.env.WX_SECRET, js_code: code, grant_type: 'authorization_code' });
   let doc;
   try {
@@ -42,7 +46,54 @@ async function exchange(code) {
     if (known) throw new Answer(known[0], known[1], 'errcode ' + doc.errcode);
     throw bug('other-as-400') ? new Answer(400, 'INVALID_CODE', 'errcode ' + doc.errcode) : new Answer(502, 'WECHAT_ERROR', 'errcode ' + doc.errcode);
   }
-  return doc.openid;
+  return doc;
+}
+
+// Phone numbers: the access token from stable_token, cached in memory (this one process is
+// its own "shared store"), and getuserphonenumber with the session's openid.
+let cached = null; // {token, until}
+const PHONE_MAP = { '-1': [503, 'WECHAT_BUSY'], 45011: [429, 'RATE_LIMITED'], 40029: [400, 'INVALID_CODE'] };
+if (bug('phone-40029-as-502')) PHONE_MAP[40029] = [502, 'WECHAT_ERROR'];
+
+async function wechatPost(path, body) {
+  try {
+    const res = await fetch(api + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+    return await res.json();
+  } catch (e) {
+    throw new Answer(502, 'WECHAT_ERROR', 'WeChat could not be reached');
+  }
+}
+
+async function fetchToken(force) {
+  const doc = await wechatPost('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: process.env.WX_APPID, secret: process.env.WX_SECRET, force_refresh: !!force });
+  if (doc.errcode || typeof doc.access_token !== 'string') throw new Answer(502, 'WECHAT_ERROR', 'errcode ' + doc.errcode);
+  cached = { token: doc.access_token, until: Date.now() + (doc.expires_in - 300) * 1000 };
+  return cached.token;
+}
+
+async function accessToken() {
+  if (cached && cached.until > Date.now() && !bug('token-per-request')) return cached.token;
+  return fetchToken(false);
+}
+
+async function verifyPhone(code, openid) {
+  let token = await accessToken();
+  const retries = bug('token-retry-unbounded') ? 3 : bug('no-token-retry') ? 0 : 1;
+  for (let attempt = 0; ; attempt++) {
+    const body = bug('phone-no-openid') || openid === undefined ? { code: code } : { code: code, openid: openid };
+    const doc = await wechatPost('/wxa/business/getuserphonenumber?access_token=' + encodeURIComponent(token), body);
+    if ((doc.errcode === 40001 || doc.errcode === 42001) && attempt < retries) {
+      cached = null;
+      token = await fetchToken(bug('force-refresh-on-40001'));
+      continue;
+    }
+    if (doc.errcode) {
+      if (bug('phone-errors-500')) throw new Answer(500, 'INTERNAL');
+      const known = PHONE_MAP[doc.errcode] || [502, 'WECHAT_ERROR'];
+      throw new Answer(known[0], known[1], 'errcode ' + doc.errcode);
+    }
+    return doc.phone_info;
+  }
 }
 
 function readCode(req, body, checkType) {
@@ -77,7 +128,7 @@ function session(req) {
   return Object.assign({ since: user.since }, s);
 }
 
-const ROUTES = { '/auth/login': 'POST', '/auth/logout': 'POST', '/api/me': 'GET', '/auth/unbind': 'POST' };
+const ROUTES = { '/auth/login': 'POST', '/auth/logout': 'POST', '/api/me': 'GET', '/auth/unbind': 'POST', '/auth/phone': 'POST' };
 
 async function handle(req, body) {
   const path = req.url.split('?')[0];
@@ -87,9 +138,11 @@ async function handle(req, body) {
   if (body === null) throw new Answer(413, 'PAYLOAD_TOO_LARGE');
   if (route === '/auth/login') {
     if (bug('exchange-before-checks')) { try { await exchange(JSON.parse(body).code); } catch (e) { /* checked below */ } }
-    const openid = await exchange(readCode(req, body, !bug('any-content-type')));
+    const doc = await exchangeDoc(readCode(req, body, !bug('any-content-type')));
+    const openid = doc.openid;
     const token = bug('token-per-user') ? sha('token:' + openid) : crypto.randomBytes(32).toString('hex');
     if (!users.has(openid)) users.set(openid, { since: now(), binding: crypto.randomBytes(8).toString('hex') });
+    if (typeof doc.unionid === 'string' && !bug('me-no-unionid')) users.get(openid).unionid = doc.unionid;
     sessions.set(sha(token), { openid: openid, binding: users.get(openid).binding, expiresAt: now() + ttl });
     return bug('login-leaks-openid') ? { token: token, expiresIn: ttl, openid: openid } : { token: token, expiresIn: ttl };
   }
@@ -105,7 +158,18 @@ async function handle(req, body) {
   }
   if (route === '/api/me') {
     const s = session(req);
-    return bug('me-no-since') ? { openid: s.openid } : { openid: s.openid, since: s.since };
+    const me = bug('me-no-since') ? { openid: s.openid } : { openid: s.openid, since: s.since };
+    const unionid = users.get(s.openid).unionid;
+    if (unionid) me.unionid = unionid;
+    return me;
+  }
+  if (route === '/auth/phone') {
+    if (bug('phone-exchanges-first')) { try { await verifyPhone(JSON.parse(body).code); } catch (e) { /* checked below */ } }
+    const s = session(req);
+    const info = await verifyPhone(readCode(req, body, !bug('phone-any-body')), s.openid);
+    const n = info.purePhoneNumber;
+    users.get(s.openid).phone = n;
+    return { phoneNumber: bug('phone-unmasked') ? n : n.slice(0, 3) + '****' + n.slice(-4), countryCode: info.countryCode };
   }
   // unbind
   if (bug('unbind-exchanges-first')) { try { await exchange(JSON.parse(body).code); } catch (e) { /* checked below */ } }

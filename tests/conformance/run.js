@@ -192,6 +192,41 @@ function createStack(opts) {
       const r = await request(opts.standin, 'POST', '/_standin/fail', json({ errcode: errcode }));
       if (r.status !== 200) throw new Error('the stand-in refused the failure: ' + describe(r));
     },
+    /** Registers a login code for `user` and gives the user `unionid` (a bound Open Platform account). */
+    async registerWithUnionid(code, user, unionid) {
+      const r = await request(opts.standin, 'POST', '/_standin/codes', json({ code: code, user: user, unionid: unionid }));
+      if (r.status !== 200) throw new Error('the stand-in refused the code: ' + describe(r));
+      return r.json.openid;
+    },
+    /** Registers a phone button's code for `user`, with `number` (country code 86). */
+    async registerPhone(code, user, number) {
+      const r = await request(opts.standin, 'POST', '/_standin/phone-codes', json({ code: code, user: user, phoneNumber: number, countryCode: '86' }));
+      if (r.status !== 200) throw new Error('the stand-in refused the phone code: ' + describe(r));
+    },
+    /** Queues `errcode` for the next getuserphonenumber call. */
+    async failPhone(errcode) {
+      const r = await request(opts.standin, 'POST', '/_standin/fail', json({ errcode: errcode, api: 'getuserphonenumber' }));
+      if (r.status !== 200) throw new Error('the stand-in refused the failure: ' + describe(r));
+    },
+    /** The current access token becomes invalid at WeChat (as a force refresh by someone else does). */
+    async revokeToken() {
+      const r = await request(opts.standin, 'POST', '/_standin/revoke-token', json({}));
+      if (r.status !== 200) throw new Error('the stand-in refused to revoke the token: ' + describe(r));
+    },
+    /** The stand-in's counters: {phoneVerifications, stableTokenCalls, forceRefreshes}. */
+    async billing() {
+      const r = await request(opts.standin, 'GET', '/_standin/billing');
+      if (r.status !== 200 || !r.json) throw new Error('the stand-in has no billing counters: ' + describe(r));
+      return r.json;
+    },
+    phone: (bearer, code, base) => request(base || opts.backend, 'POST', '/auth/phone', withBearer(json({ code: code }), bearer)),
+    /** A fresh phone code of `user` with a random number: resolves {code, number}. */
+    async phoneCode(user) {
+      const code = s.code();
+      const number = '139' + String(crypto.randomInt(0, 1e8)).padStart(8, '0');
+      await s.registerPhone(code, user, number);
+      return { code: code, number: number };
+    },
     async advanceClock(seconds) {
       const r = await request(opts.standin, 'POST', '/_standin/clock', json({ advanceSeconds: seconds }));
       if (r.status !== 200) throw new Error('the stand-in refused the clock: ' + describe(r));
@@ -481,6 +516,136 @@ check('unbind.ok', 'unbind with the user\'s fresh code: 200 {"ok":true}, every s
   expect(after.since > before.since, 'the new login kept the old binding\'s since (' + before.since + ' → ' + after.since + ')');
 });
 
+
+// Phone-number verification (POST /auth/phone {code} + bearer; the code of a getPhoneNumber
+// button, exchanged with getuserphonenumber; WeChat bills each successful one).
+
+const masked = (n) => n.slice(0, 3) + '****' + n.slice(-4);
+const delta = (before, after) => ({
+  phoneVerifications: after.phoneVerifications - before.phoneVerifications,
+  stableTokenCalls: after.stableTokenCalls - before.stableTokenCalls,
+  forceRefreshes: after.forceRefreshes - before.forceRefreshes,
+});
+
+check('phone.ok', 'a phone code with the session: 200 {phoneNumber, countryCode}, the number masked as 139****5678', async (s) => {
+  const a = await s.session();
+  const p = await s.phoneCode(a.user);
+  const r = await s.phone(a.token, p.code);
+  expect(r.status === 200 && isJsonType(r) && r.json && typeof r.json === 'object', 'expected 200 JSON, got ' + describe(r));
+  expect(JSON.stringify(Object.keys(r.json).sort()) === '["countryCode","phoneNumber"]', 'the body has members other than phoneNumber and countryCode: ' + Object.keys(r.json).join(', '));
+  expect(r.json.phoneNumber === masked(p.number), 'phoneNumber is not the number masked as 3 digits, ****, 4 digits: ' + JSON.stringify(r.json.phoneNumber));
+  expect(r.json.countryCode === '86', 'countryCode is not "86": ' + JSON.stringify(r.json.countryCode));
+  expect(!r.text.includes(p.number) && !r.text.includes(p.number.slice(3, 7)), 'the answer holds the full number');
+});
+
+check('phone.no-session', 'without a live session: 401, before WeChat is asked (the code stays unspent)', async (s) => {
+  const a = await s.session();
+  const p = await s.phoneCode(a.user);
+  const before = await s.billing();
+  expectError(await request(s.backend, 'POST', '/auth/phone', json({ code: p.code })), 401, 'UNAUTHORIZED', 'no bearer');
+  expectError(await s.phone('f'.repeat(64), p.code), 401, 'UNAUTHORIZED', 'unknown bearer');
+  expectError(await s.phone('nonsense', p.code), 401, 'UNAUTHORIZED', 'malformed bearer');
+  const d = delta(before, await s.billing());
+  expect(d.phoneVerifications === 0 && d.stableTokenCalls === 0, 'WeChat was asked for a request without a session: ' + JSON.stringify(d));
+  const r = await s.phone(a.token, p.code);
+  expect(r.status === 200, 'the code was spent by the refused requests: ' + describe(r));
+});
+
+check('phone.bad-body', 'a bad body: 415 or 400, nothing reaches WeChat', async (s) => {
+  const a = await s.session();
+  const p = await s.phoneCode(a.user);
+  expectError(await request(s.backend, 'POST', '/auth/phone', { bearer: a.token, headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ code: p.code }) }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'text/plain');
+  expectError(await request(s.backend, 'POST', '/auth/phone', withBearer(json({}), a.token)), 400, 'BAD_REQUEST', 'no code');
+  expectError(await request(s.backend, 'POST', '/auth/phone', withBearer({ headers: { 'Content-Type': 'application/json' }, body: '{' }, a.token)), 400, 'BAD_REQUEST', 'not JSON');
+  expectError(await s.phone(a.token, 'code&x=1'), 400, 'BAD_REQUEST', 'a code outside [A-Za-z0-9_-]');
+  expectError(await request(s.backend, 'GET', '/auth/phone', { bearer: a.token }), 405, 'METHOD_NOT_ALLOWED', 'GET');
+  expect((await s.phone(a.token, p.code)).status === 200, 'the code was spent');
+});
+
+check('phone.used-code', 'a phone code used once already, unknown or expired: 400 INVALID_CODE', async (s) => {
+  const a = await s.session();
+  const p = await s.phoneCode(a.user);
+  expect((await s.phone(a.token, p.code)).status === 200, 'the first use failed');
+  expectError(await s.phone(a.token, p.code), 400, 'INVALID_CODE', 'the second use');
+  expectError(await s.phone(a.token, s.code()), 400, 'INVALID_CODE', 'a code WeChat never minted');
+});
+
+check('phone.other-user', 'another user\'s phone code: 400 INVALID_CODE (the openid goes to WeChat), and its owner can still use it', async (s) => {
+  const a = await s.session();
+  const b = await s.session();
+  const p = await s.phoneCode(b.user);
+  expectError(await s.phone(a.token, p.code), 400, 'INVALID_CODE', 'A with B\'s code');
+  const r = await s.phone(b.token, p.code);
+  expect(r.status === 200 && r.json.phoneNumber === masked(p.number), 'B cannot use its own code after A tried it: ' + describe(r));
+});
+
+check('phone.wechat-errors', 'getuserphonenumber errcode -1 → 503 WECHAT_BUSY, 45011 → 429 RATE_LIMITED, 40029 → 400 INVALID_CODE, another → 502 WECHAT_ERROR; the code stays usable', async (s) => {
+  const a = await s.session();
+  const p = await s.phoneCode(a.user);
+  for (const [errcode, status, name] of [[-1, 503, 'WECHAT_BUSY'], [45011, 429, 'RATE_LIMITED'], [40029, 400, 'INVALID_CODE'], [48001, 502, 'WECHAT_ERROR']]) {
+    await s.failPhone(errcode);
+    const r = await s.phone(a.token, p.code);
+    expectError(r, status, name, 'errcode ' + errcode);
+    expect(!r.text.includes(p.code), 'the answer echoes the code');
+  }
+  expect((await s.phone(a.token, p.code)).status === 200, 'the backend did not ask WeChat (a failure is still queued) or the code was used up');
+});
+
+check('phone.token-cached', 'the access token is cached: verifications after the first call stable_token no more, never with force_refresh', async (s) => {
+  const a = await s.session();
+  const first = await s.billing();
+  expect((await s.phone(a.token, (await s.phoneCode(a.user)).code)).status === 200, 'the first verification failed');
+  const before = await s.billing();
+  expect(before.stableTokenCalls - first.stableTokenCalls <= 1, 'one verification called stable_token ' + (before.stableTokenCalls - first.stableTokenCalls) + ' times');
+  for (let i = 0; i < 3; i++) {
+    const r = await s.phone(a.token, (await s.phoneCode(a.user)).code);
+    expect(r.status === 200, 'a verification failed: ' + describe(r));
+  }
+  const d = delta(before, await s.billing());
+  expect(d.phoneVerifications === 3, 'WeChat verified ' + d.phoneVerifications + ' numbers for 3 requests');
+  expect(d.stableTokenCalls === 0, 'stable_token was called ' + d.stableTokenCalls + ' times with a token cached');
+  expect((await s.billing()).forceRefreshes === first.forceRefreshes, 'the backend force-refreshed the token');
+});
+
+check('phone.token-retry', 'a token WeChat refuses (40001, 42001): one normal-mode refetch and one retry; refused twice → 502 WECHAT_ERROR, the code unspent; never force_refresh', async (s) => {
+  const a = await s.session();
+  expect((await s.phone(a.token, (await s.phoneCode(a.user)).code)).status === 200, 'the first verification failed');
+  const start = await s.billing();
+  await s.revokeToken();
+  let before = await s.billing();
+  let r = await s.phone(a.token, (await s.phoneCode(a.user)).code);
+  expect(r.status === 200, 'after WeChat revoked the token: ' + describe(r));
+  let d = delta(before, await s.billing());
+  expect(d.stableTokenCalls === 1, 'a revoked token took ' + d.stableTokenCalls + ' stable_token calls, not 1');
+  await s.failPhone(42001);
+  expect((await s.phone(a.token, (await s.phoneCode(a.user)).code)).status === 200, 'an expired token (42001) was not fetched again and retried');
+  await s.failPhone(40001);
+  await s.failPhone(40001);
+  const p = await s.phoneCode(a.user);
+  before = await s.billing();
+  expectError(await s.phone(a.token, p.code), 502, 'WECHAT_ERROR', 'refused twice');
+  d = delta(before, await s.billing());
+  expect(d.stableTokenCalls === 1, 'refused twice took ' + d.stableTokenCalls + ' stable_token calls, not 1 (one retry only)');
+  r = await s.phone(a.token, p.code);
+  expect(r.status === 200, 'the code was spent by the token failures: ' + describe(r));
+  expect((await s.billing()).forceRefreshes === start.forceRefreshes, 'the backend force-refreshed the token');
+});
+
+check('me.unionid', '/api/me shows the unionid WeChat gave at login, and has no unionid member for a user without one', async (s) => {
+  const user = s.user();
+  const unionid = 'oU-' + crypto.randomBytes(8).toString('hex');
+  const code = s.code();
+  await s.registerWithUnionid(code, user, unionid);
+  const login = await s.login(code);
+  expect(login.status === 200, 'the login failed: ' + describe(login));
+  expect(!login.text.includes(unionid), 'the login answer holds the unionid');
+  const r = await s.me(login.json.token);
+  expect(r.status === 200 && r.json.unionid === unionid, 'unionid is not the one WeChat gave: ' + describe(r));
+  const other = await s.session();
+  const o = await s.me(other.token);
+  expect(o.status === 200 && !('unionid' in o.json), 'a user without a unionid has a unionid member: ' + describe(o));
+});
+
 // Input checked at the door.
 
 check('door.method', 'a known path with the wrong method: 405 METHOD_NOT_ALLOWED', async (s) => {
@@ -580,6 +745,20 @@ check('shared.peer', 'two instances share sessions: login on A, /api/me and logo
   expect(r.status === 200 && r.json.openid === a.openid, 'B does not know A\'s session: ' + describe(r));
   expectOk(await s.logout(a.token, b), 'logout on B');
   expectError(await s.me(a.token), 401, 'UNAUTHORIZED', 'A after the logout on B');
+}, 'peer-backend');
+
+check('shared.phone-token', 'two instances share one access token: a verification on B after one on A calls stable_token no more, never with force_refresh', async (s) => {
+  const b = s.opts['peer-backend'];
+  const a = await s.session();
+  expect((await s.phone(a.token, (await s.phoneCode(a.user)).code)).status === 200, 'the verification on A failed');
+  const before = await s.billing();
+  for (const base of [b, s.backend, b]) {
+    const r = await s.phone(a.token, (await s.phoneCode(a.user)).code, base);
+    expect(r.status === 200, 'a verification failed: ' + describe(r));
+  }
+  const d = delta(before, await s.billing());
+  expect(d.stableTokenCalls === 0, 'B called stable_token ' + d.stableTokenCalls + ' times while A\'s token was cached in the shared store');
+  expect(d.forceRefreshes === 0, 'a backend force-refreshed the token');
 }, 'peer-backend');
 
 // ---- running --------------------------------------------------------------------------

@@ -56,6 +56,17 @@ const BUGS = {
   'exchange-before-checks': ['door.nothing-reaches-wechat'],
   'dies-on-hangup': ['door.survives'],
   'peer-unshared': ['shared.peer'],
+  'phone-unmasked': ['phone.ok'],
+  'phone-exchanges-first': ['phone.no-session'],
+  'phone-any-body': ['phone.bad-body'],
+  'phone-40029-as-502': ['phone.used-code', 'phone.other-user', 'phone.wechat-errors'],
+  'phone-no-openid': ['phone.other-user'],
+  'phone-errors-500': ['phone.wechat-errors'],
+  'token-per-request': ['phone.token-cached', 'shared.phone-token'],
+  'no-token-retry': ['phone.token-retry'],
+  'token-retry-unbounded': ['phone.token-retry'],
+  'force-refresh-on-40001': ['phone.token-retry'],
+  'me-no-unionid': ['me.unionid'],
 };
 
 function kit(args) {

@@ -7,7 +7,9 @@
 //
 // Scenarios: privacy → login → /api/me → logout → the old token refused by the server,
 // with SQLite and with Redis (two server instances sharing it); WeChat's errors arriving
-// at the page as SDK errors; and unbind (a fresh code proves the user). Prints `N passed, N failed`.
+// at the page as SDK errors; unbind (a fresh code proves the user); and the phone button
+// (each phone code the simulator mints is registered with the stand-in, the server
+// exchanges it with getuserphonenumber). Prints `N passed, N failed`.
 //
 // The backend: `--backend rust` (the default; wx-auth-server, examples/server) or
 // `--backend node` (wx-auth-server-node, examples/server-node), or E2E_BACKEND=node. The
@@ -24,7 +26,7 @@ const os = require('os');
 const path = require('path');
 const { createRealm } = require('../support/mp-realm.js');
 const { createRunner } = require('../support/runner.js');
-const { buildServer, startBinary, startServer, startRedis, postJson, forwarder, codeRegistrar, stopAll } = require('../support/stack.js');
+const { buildServer, startBinary, startServer, startRedis, postJson, forwarder, codeRegistrar, phoneCodeRegistrar, stopAll } = require('../support/stack.js');
 
 /** `--backend rust|node` (or E2E_BACKEND): the server under test. */
 function backendKind(argv) {
@@ -66,7 +68,8 @@ async function page(standin, route, options) {
   const seen = [];
   realm.context.__backend = forwarder(route, seen);
   realm.context.__onCodeMinted = codeRegistrar(standin, USER);
-  const sim = realm.run("var sim = createWxSim({ sdkVersion: '3.3.4', needPrivacyAuthorization: true, backend: __backend, onCodeMinted: __onCodeMinted }); installWx(sim); sim");
+  realm.context.__onPhoneCodeMinted = phoneCodeRegistrar(standin, USER);
+  const sim = realm.run("var sim = createWxSim({ sdkVersion: '3.3.4', needPrivacyAuthorization: true, backend: __backend, onCodeMinted: __onCodeMinted, onPhoneCodeMinted: __onPhoneCodeMinted }); installWx(sim); sim");
   const sdk = realm.require('./dist/index.js');
   const auth = await sdk.createAuth(Object.assign({
     wasmPath: '/dist/wx_auth.wasm.br',
@@ -201,6 +204,30 @@ async function main() {
     assert.ok(again.data.since > first.data.since, 'a brand-new binding');
   });
 
+  await test('phone: the button\'s code → the server → getuserphonenumber: the masked number; the same code again is PHONE_FAILED', async () => {
+    const { auth, sim, seen } = await page(standin, () => s, { phoneUrl: API + '/auth/phone' });
+    assert.strictEqual(typeof auth.verifyPhoneNumber, 'function', 'dist/ has auth.verifyPhoneNumber (rebuild with make dist)');
+    await auth.login();
+    const detail = await sim.tapPhoneButton();
+    assert.ok(typeof detail.code === 'string', 'the button gave a code');
+    const phone = await auth.verifyPhoneNumber(detail);
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(phone)), { phoneNumber: '138****8000', countryCode: '86' }); // from the mini-program realm
+    const again = await auth.verifyPhoneNumber(detail).then(() => null, (e) => e);
+    assert.ok(again, 'the used code was refused');
+    assert.strictEqual(again.code, 'PHONE_FAILED');
+    assert.strictEqual(again.statusCode, 400);
+    assert.ok(/INVALID_CODE/.test(again.message), again.message);
+    assert.deepStrictEqual(seen.filter((x) => x.path === '/auth/phone').map((x) => x.status), [200, 400]);
+    // A second tap mints a new code, verified with the cached access token.
+    const second = await auth.verifyPhoneNumber(await sim.tapPhoneButton('getRealtimePhoneNumber'));
+    assert.strictEqual(second.phoneNumber, '138****8000');
+    assert.strictEqual(sim.billedPhoneVerifications, 2);
+    const billing = await (await fetch(standin + '/_standin/billing')).json();
+    assert.strictEqual(billing.stableTokenCalls, 1, 'one access token for every verification');
+    assert.strictEqual(billing.forceRefreshes, 0, 'never force-refreshed');
+    assert.strictEqual(auth.state.kind, 'logged-in');
+  });
+
   const redisUrl = await startRedis();
   const a = await startServer(BACKEND, serverEnv({ REDIS_URL: redisUrl }));
   const b = await startServer(BACKEND, serverEnv({ REDIS_URL: redisUrl }));
@@ -221,6 +248,8 @@ async function main() {
       assert.ok(/(GET|POST) \/(auth|api)\/\S+ \d{3}/.test(log), 'requests are logged');
       assert.ok(!log.includes(SECRET), 'the secret is not logged');
       assert.ok(!/[0-9a-f]{64}/.test(log), 'no token is logged');
+      const leak = /13800138000|phone-\d|AT_[0-9a-f]{8}|o-[A-Za-z0-9_-]{26}/.exec(log);
+      assert.ok(!leak, 'no phone number, phone code, access token or openid is logged: ' + (leak && log.slice(Math.max(0, leak.index - 80), leak.index + 40)));
     }
   });
 

@@ -125,6 +125,19 @@ function codeRegistrar(standin, user) {
   });
 }
 
+/**
+ * Registers each phone code the simulator's getPhoneNumber button mints with the stand-in
+ * (POST /_standin/phone-codes), as `user` with the simulated number, before the button's
+ * event reaches the page (the simulator's `onPhoneCodeMinted(code, phone)`).
+ */
+function phoneCodeRegistrar(standin, user) {
+  return (code, phone) => postJson(standin, '/_standin/phone-codes', {
+    code: code, user: user, phoneNumber: phone.purePhoneNumber, countryCode: phone.countryCode,
+  }).then((r) => {
+    if (r.status !== 200) throw new Error('stand-in refused the phone code: ' + JSON.stringify(r.body));
+  });
+}
+
 /** The processes this module started (ChildProcess objects), oldest first. */
 function processes() {
   return children.slice();
@@ -135,4 +148,4 @@ function stopAll() {
   for (const c of children) { try { c.kill(); } catch (e) { /* already gone */ } }
 }
 
-module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, processes, stopAll };
+module.exports = { buildServer, freePort, startProcess, startBinary, startNodeServer, startServer, startRedis, postJson, forwarder, codeRegistrar, phoneCodeRegistrar, processes, stopAll };

@@ -7,6 +7,7 @@
 // | POST /auth/logout + bearer         | 200 {ok: true} (always: idempotent)                     |
 // | GET  /api/me + bearer              | 200 {openid, since}, 401 without a valid session        |
 // | POST /auth/unbind {code} + bearer  | 200 {ok: true} after a fresh code proves the same user  |
+// | POST /auth/phone {code} + bearer   | 200 {phoneNumber: "138****8000", countryCode}          |
 //
 // Every other answer is {code, message}. Input is checked at the door, in the Rust
 // server's order: the request head (431, 400, 411), the route (404, 405), the body size
@@ -17,6 +18,7 @@ const Fastify = require('fastify');
 const { ApiError, StoreError, badRequest, unauthorized, internal } = require('./errors.js');
 const { WxError } = require('./wechat.js');
 const token = require('./token.js');
+const { mask, createTokens } = require('./phone.js');
 
 const MAX_HEAD = 8 * 1024;
 const MAX_BODY = 1024;
@@ -29,6 +31,7 @@ const ROUTES = {
   '/auth/logout': 'POST',
   '/api/me': 'GET',
   '/auth/unbind': 'POST',
+  '/auth/phone': 'POST',
 };
 
 const pathOf = (url) => {
@@ -63,13 +66,15 @@ function clientError(log) {
 }
 
 /**
- * The server: `store` (RedisSessions), `wechat` ({exchange(code)}), `ttl` (seconds),
- * `clock()` (Unix seconds), `log(line)` (stderr in production).
+ * The server: `store` (RedisSessions), `wechat` ({exchange, stableToken, phoneNumber}),
+ * `appid` (the access token is cached under it), `ttl` (seconds), `clock()` (Unix
+ * seconds), `log(line)` (stderr in production).
  */
 function buildApp(options) {
-  const { store, wechat, ttl } = options;
+  const { store, wechat, ttl, appid } = options;
   const clock = options.clock || (() => Math.floor(Date.now() / 1000));
   const log = options.log || ((line) => process.stderr.write(line + '\n'));
+  const tokens = createTokens(store, wechat, appid, log);
 
   const app = Fastify({
     logger: false, // one line per request is written below: method, path, status, never a header or body
@@ -164,6 +169,7 @@ function buildApp(options) {
     const fresh = token.generate();
     const now = clock();
     await store.createSession(identity.openid, fresh.hash, now, now + ttl);
+    if (identity.unionid) await store.setUnionid(identity.openid, identity.unionid);
     return send(reply, 200, { token: fresh.token, expiresIn: ttl });
   });
 
@@ -175,7 +181,43 @@ function buildApp(options) {
 
   app.get('/api/me', async (req, reply) => {
     const s = await session(req);
-    return send(reply, 200, { openid: s.openid, since: s.since });
+    const body = { openid: s.openid, since: s.since };
+    if (s.unionid) body.unionid = s.unionid;
+    return send(reply, 200, body);
+  });
+
+  // Exchanges a phone button's code for the number (with the session's openid, which WeChat
+  // checks against the code), stores it in full with the user and answers it masked. The
+  // session is checked first, so a refused request never spends the code.
+  app.post('/auth/phone', async (req, reply) => {
+    const s = await session(req);
+    const code = readCode(req);
+    const phoneError = (e) => {
+      if (!(e instanceof WxError)) return e;
+      log(e.describe());
+      return e.toPhoneApi();
+    };
+    let accessToken = await tokens.get().catch((e) => { throw phoneError(e); });
+    let info;
+    for (let retried = false; ;) {
+      try {
+        info = await wechat.phoneNumber(accessToken, code, s.openid);
+        break;
+      } catch (e) {
+        if (e instanceof WxError && e.kind === 'token-invalid' && !retried) {
+          // The code was not consumed: drop the token, fetch it again (normal mode, never
+          // force_refresh) and try once more.
+          log('getuserphonenumber refused the access token (errcode ' + e.detail + '); fetching it again');
+          retried = true;
+          await tokens.drop(accessToken);
+          accessToken = await tokens.get().catch((e2) => { throw phoneError(e2); });
+          continue;
+        }
+        throw phoneError(e);
+      }
+    }
+    await store.setPhone(s.openid, info);
+    return send(reply, 200, { phoneNumber: mask(info.number), countryCode: info.countryCode });
   });
 
   // Deletes the user's binding and sessions, after a fresh wx.login code shows the same

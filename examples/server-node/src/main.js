@@ -16,6 +16,7 @@ async function main() {
   const app = buildApp({
     store: new RedisSessions(client, 'wx-auth'),
     wechat: createWeChat(config.apiBase, config.appid, config.secret),
+    appid: config.appid,
     ttl: config.sessionTtl,
     log: log,
   });

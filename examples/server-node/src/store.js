@@ -8,6 +8,12 @@
 //                                  expired sessions vanish by themselves
 // - `ns:user-sessions:{openid}`  → set of the user's session hashes (for unbind), with the
 //                                  TTL of the longest session in it
+// - `ns:user-unionid:{openid}`   → the unionid WeChat gave (no TTL; unbind deletes it)
+// - `ns:user-phone:{openid}`     → "{countryCode} {number}", the verified number in full
+//                                  (no TTL; unbind deletes it)
+// - `ns:access-token:{appid}`    → the app's WeChat access token, EX = a little less than the
+//                                  expires_in WeChat gave, shared by every instance
+// - `ns:access-token-lock:{appid}` → the id of the instance refreshing the token (SET NX PX)
 //
 // A session counts only while its binding id matches the user's current one, so a session
 // created while an unbind runs on another instance never comes back to life.
@@ -17,6 +23,11 @@ const { StoreError } = require('./errors.js');
 
 /** How long one store operation may take before the request is answered 500. */
 const OPERATION_TIMEOUT_MS = 3000;
+
+/** SET KEYS[2] ARGV[1] only while the user KEYS[1] is bound. */
+const SET_IF_BOUND = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1]) return 1 end return 0";
+/** DEL KEYS[1] only while it holds ARGV[1]. */
+const DEL_IF_EQUAL = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 const corrupt = () => new StoreError('redis: a stored record is malformed');
 
@@ -72,7 +83,7 @@ class RedisSessions {
     })(), 'create session');
   }
 
-  /** The live session under `tokenHash` at `now`: `{openid, since, expiresAt}` or null. */
+  /** The live session under `tokenHash` at `now`: `{openid, since, expiresAt, unionid}` (unionid null when unknown) or null. */
   session(tokenHash, now) {
     return bounded((async () => {
       const sessionKey = this.key('session', tokenHash);
@@ -85,11 +96,11 @@ class RedisSessions {
         await this.client.del(sessionKey);
         return null;
       }
-      const user = await this.client.get(this.key('user', m[3]));
+      const [user, unionid] = await this.client.mGet([this.key('user', m[3]), this.key('user-unionid', m[3])]);
       if (user === null) return null;
       const { since, binding } = parseUser(user);
       if (binding !== m[2]) return null;
-      return { openid: m[3], since: since, expiresAt: expiresAt };
+      return { openid: m[3], since: since, expiresAt: expiresAt, unionid: unionid };
     })(), 'read session');
   }
 
@@ -98,16 +109,68 @@ class RedisSessions {
     return bounded(this.client.del(this.key('session', tokenHash)), 'revoke');
   }
 
-  /** Deletes `openid`'s binding and every session of that user. */
+  /** Deletes `openid`'s binding, every session of that user and what is known of them (unionid, phone). */
   unbind(openid) {
     return bounded((async () => {
       const userKey = this.key('user', openid);
       const indexKey = this.key('user-sessions', openid);
       // The binding goes first: from then on no session of it counts, whatever happens to the rest.
-      await this.client.del(userKey);
+      await this.client.del([userKey, this.key('user-unionid', openid), this.key('user-phone', openid)]);
       const members = await this.client.sMembers(indexKey);
       await this.client.del([indexKey].concat(members.map((h) => this.key('session', h))));
     })(), 'unbind');
+  }
+
+  /** Records the unionid WeChat gave for `openid` (a user that is not bound: nothing). */
+  setUnionid(openid, unionid) {
+    return bounded(this.client.eval(SET_IF_BOUND, { keys: [this.key('user', openid), this.key('user-unionid', openid)], arguments: [unionid] }), 'set unionid');
+  }
+
+  /** Stores the verified number `{countryCode, number}` with `openid`, replacing any earlier one (not bound: nothing). */
+  setPhone(openid, phone) {
+    return bounded(this.client.eval(SET_IF_BOUND, {
+      keys: [this.key('user', openid), this.key('user-phone', openid)],
+      arguments: [phone.countryCode + ' ' + phone.number],
+    }), 'set phone');
+  }
+
+  /** The number stored with `openid`: `{countryCode, number}` or null. */
+  phone(openid) {
+    return bounded((async () => {
+      const text = await this.client.get(this.key('user-phone', openid));
+      if (text === null) return null;
+      const i = text.indexOf(' ');
+      if (i < 0) throw corrupt();
+      return { countryCode: text.slice(0, i), number: text.slice(i + 1) };
+    })(), 'phone');
+  }
+
+  /** The cached access token of `appid`, or null. */
+  accessToken(appid) {
+    return bounded(this.client.get(this.key('access-token', appid)), 'access token');
+  }
+
+  /** Caches `token` for `appid` for `seconds`. */
+  putAccessToken(appid, token, seconds) {
+    return bounded(this.client.set(this.key('access-token', appid), token, { expiration: { type: 'EX', value: Math.max(1, seconds) } }), 'put access token');
+  }
+
+  /** Drops the cached token of `appid` if it is still `token` (a newer one another instance cached stays). */
+  dropAccessToken(appid, token) {
+    return bounded(this.client.eval(DEL_IF_EQUAL, { keys: [this.key('access-token', appid)], arguments: [token] }), 'drop access token');
+  }
+
+  /** Takes the lock on refreshing `appid`'s token for `holder`, for `ms` at most; false when another holds it. */
+  lockTokenRefresh(appid, holder, ms) {
+    return bounded((async () => {
+      const r = await this.client.set(this.key('access-token-lock', appid), holder, { condition: 'NX', expiration: { type: 'PX', value: ms } });
+      return r !== null;
+    })(), 'lock');
+  }
+
+  /** Releases the lock if `holder` still has it. */
+  unlockTokenRefresh(appid, holder) {
+    return bounded(this.client.eval(DEL_IF_EQUAL, { keys: [this.key('access-token-lock', appid)], arguments: [holder] }), 'unlock');
   }
 }
 

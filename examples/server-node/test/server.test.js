@@ -77,3 +77,68 @@ test('Redis gone: 500 INTERNAL, the server keeps serving; the log holds no secre
   assert.match(log, /redis/);
   for (const secret of [SECRET, token, 'code-logme-1', 'session_key']) assert.ok(!log.includes(secret), 'the log holds ' + secret);
 });
+
+test('phone and unionid: one access token for two Node instances and a Rust one on one Redis (under the same keys), numbers stored in full, nothing secret in the log', async () => {
+  const { createClient } = require('@redis/client');
+  const redisUrl = await stack.startRedis();
+  const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
+  const env = { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin, REDIS_URL: redisUrl };
+  const a = await stack.startNodeServer(env);
+  const b = await stack.startNodeServer(env);
+  const rust = await stack.startBinary('wx-auth-server', env);
+  const billing = async () => (await fetch(standin + '/_standin/billing')).json();
+
+  // Six users log in (one with a unionid), then verify their numbers all at once on A and B.
+  const work = [];
+  for (let i = 0; i < 6; i++) {
+    const user = 'user' + i;
+    const reg = { code: 'login-' + i, user: user };
+    if (i === 0) reg.unionid = 'oUnion-node-0';
+    const r = await post(standin, '/_standin/codes', reg);
+    assert.strictEqual(r.status, 200);
+    const server = i % 2 ? b : a;
+    const login = await post(server.base, '/auth/login', { code: 'login-' + i });
+    assert.strictEqual(login.status, 200);
+    assert.strictEqual((await post(standin, '/_standin/phone-codes', { code: 'phone-' + i, user: user, phoneNumber: '1391234567' + i })).status, 200);
+    work.push({ base: server.base, token: login.body.token, code: 'phone-' + i, openid: r.body.openid, number: '1391234567' + i });
+  }
+  const answers = await Promise.all(work.map((w) => post(w.base, '/auth/phone', { code: w.code }, w.token)));
+  answers.forEach((r, i) => assert.deepStrictEqual([r.status, r.body], [200, { phoneNumber: '139****567' + i, countryCode: '86' }]));
+  assert.deepStrictEqual(await billing(), { phoneVerifications: 6, stableTokenCalls: 1, forceRefreshes: 0 });
+
+  // The Rust server reads the same token key.
+  assert.strictEqual((await post(standin, '/_standin/phone-codes', { code: 'phone-rust', user: 'user0' })).status, 200);
+  const viaRust = await post(rust.base, '/auth/phone', { code: 'phone-rust' }, work[0].token);
+  assert.strictEqual(viaRust.status, 200, JSON.stringify(viaRust.body));
+  assert.deepStrictEqual(await billing(), { phoneVerifications: 7, stableTokenCalls: 1, forceRefreshes: 0 });
+
+  // The unionid on /api/me, on either backend.
+  for (const base of [b.base, rust.base]) {
+    const me = await (await fetch(base + '/api/me', { headers: { Authorization: 'Bearer ' + work[0].token } })).json();
+    assert.strictEqual(me.unionid, 'oUnion-node-0');
+  }
+  const other = await (await fetch(a.base + '/api/me', { headers: { Authorization: 'Bearer ' + work[1].token } })).json();
+  assert.ok(!('unionid' in other));
+
+  // The keys, as documented in both READMEs.
+  const client = createClient({ url: redisUrl });
+  await client.connect();
+  try {
+    assert.ok((await client.get('wx-auth:access-token:' + APPID)).startsWith('AT_'));
+    assert.ok((await client.ttl('wx-auth:access-token:' + APPID)) > 6800);
+    assert.strictEqual(await client.get('wx-auth:user-phone:' + work[1].openid), '86 13912345671');
+    assert.strictEqual(await client.get('wx-auth:user-phone:' + work[0].openid), '86 13800138000', 'the later number replaced the earlier');
+    assert.strictEqual(await client.get('wx-auth:user-unionid:' + work[0].openid), 'oUnion-node-0');
+  } finally {
+    await client.close();
+  }
+
+  for (const server of [a, b]) {
+    const log = server.log();
+    assert.match(log, /POST \/auth\/phone 200/);
+    for (const w of work) {
+      for (const secret of [w.number, w.code, w.token, w.openid]) assert.ok(!log.includes(secret), 'the log holds ' + secret);
+    }
+    for (const secret of [SECRET, 'AT_', 'oUnion', '13800138000']) assert.ok(!log.includes(secret), 'the log holds ' + secret);
+  }
+});

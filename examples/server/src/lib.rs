@@ -1,12 +1,13 @@
 //! The reference backend for wx-auth and a WeChat stand-in for development and tests.
 //!
 //! - [`routes`]: the protocol the SDK speaks (`/auth/login`, `/auth/logout`, `/api/me`,
-//!   `/auth/unbind`), as an axum router over a store and a WeChat client.
+//!   `/auth/unbind`, `/auth/phone`), as an axum router over a store and a WeChat client.
+//! - [`phone`]: the access-token policy of phone verification and the masked number.
 //! - [`store`]: where sessions live ([`store::SqliteStore`] by default,
 //!   [`store::RedisStore`] when `REDIS_URL` is set), behind one [`store::SessionStore`] trait.
-//! - [`wechat`]: the `jscode2session` call, its own concurrency limit and timeout, and
-//!   what its error codes mean.
-//! - [`standin`]: a loopback `jscode2session` that accepts the wx simulator's codes.
+//! - [`wechat`]: the `jscode2session`, `stable_token` and `getuserphonenumber` calls,
+//!   their shared concurrency limit and timeout, and what their error codes mean.
+//! - [`standin`]: a loopback WeChat (those three APIs) that accepts the wx simulator's codes.
 //! - [`http`]: what both binaries share: the accept loop (connection cap, header-read
 //!   deadline, keep-alive, graceful shutdown), the door checks, the request log.
 
@@ -15,6 +16,7 @@
 pub mod config;
 pub mod errors;
 pub mod http;
+pub mod phone;
 pub mod routes;
 pub mod standin;
 pub mod store;

@@ -6,10 +6,11 @@
 //! | `POST /auth/logout` + bearer | 200 `{ok: true}` (always: idempotent) |
 //! | `GET /api/me` + bearer | 200 `{openid, since}`, 401 without a valid session |
 //! | `POST /auth/unbind {code}` + bearer | 200 `{ok: true}` after a fresh login proves the same user |
+//! | `POST /auth/phone {code}` + bearer | 200 `{phoneNumber: "138****8000", countryCode}` |
 //!
 //! Every other answer is `{code, message}`. The bodies the SDK sends and reads are the
 //! types of `wx_auth::wire` ([`LoginRequest`], [`LoginReply`], [`UnbindRequest`],
-//! [`UnbindReply`], [`wx_auth::wire::ErrorBody`]), shared with the SDK so the protocol
+//! [`UnbindReply`], [`PhoneRequest`], [`PhoneReply`], [`wx_auth::wire::ErrorBody`]), shared with the SDK so the protocol
 //! is defined once; `/api/me` is this app's own.
 //!
 //! Input is checked at the door (size, content type, code shape) before anything is
@@ -18,9 +19,10 @@
 
 use crate::errors::{ApiError, StoreError};
 use crate::http::{json, read_body};
-use crate::store::{SessionInfo, SessionStore, STORE_TIMEOUT};
+use crate::phone::{cache_seconds, mask, LOCK_SECONDS, LOCK_WAIT, POLL};
+use crate::store::{Phone, SessionInfo, SessionStore, STORE_TIMEOUT};
 use crate::token;
-use crate::wechat::{CodeExchange, Identity};
+use crate::wechat::{Identity, WeChatApi, WxError};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -31,17 +33,21 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
-use wx_auth::wire::{LoginReply, LoginRequest, UnbindReply, UnbindRequest};
+use wx_auth::wire::{
+    LoginReply, LoginRequest, PhoneReply, PhoneRequest, UnbindReply, UnbindRequest,
+};
 
 /// Longest `wx.login` code accepted (real ones are 32 characters).
 pub const MAX_CODE_CHARS: usize = 128;
 
 /// The server: a store, a WeChat client, the session lifetime and a clock.
 pub struct App {
-    /// Where sessions live.
+    /// Where sessions live (and the shared access token).
     pub store: Box<dyn SessionStore>,
-    /// The `jscode2session` exchange.
-    pub wechat: Box<dyn CodeExchange>,
+    /// WeChat's server APIs.
+    pub wechat: Box<dyn WeChatApi>,
+    /// The app's appid (the access token is cached under it).
+    pub appid: String,
     /// Session lifetime in seconds (`expiresIn`).
     pub ttl: u64,
     /// Unix seconds now (the system clock in the binary; a test clock in tests).
@@ -69,6 +75,7 @@ pub fn router(app: App) -> Router {
         .route("/auth/logout", only("POST", post(logout)))
         .route("/api/me", only("GET", get(me)))
         .route("/auth/unbind", only("POST", post(unbind)))
+        .route("/auth/phone", only("POST", post(phone)))
         .fallback(|| async { ApiError::not_found() })
         .with_state(Arc::new(app));
     crate::http::layers(routes)
@@ -105,6 +112,9 @@ async fn login(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
         now.saturating_add(app.ttl),
     ))
     .await?;
+    if let Some(unionid) = &identity.unionid {
+        store(app.store.set_unionid(&identity.openid, unionid)).await?;
+    }
     Ok(json(
         StatusCode::OK,
         &LoginReply {
@@ -123,9 +133,56 @@ async fn logout(State(app): Shared, headers: HeaderMap) -> Answer {
 
 async fn me(State(app): Shared, headers: HeaderMap) -> Answer {
     let session = app.session(&headers).await?;
+    let mut body = json!({ "openid": session.openid, "since": session.since });
+    if let Some(unionid) = session.unionid {
+        body["unionid"] = unionid.into();
+    }
+    Ok(json(StatusCode::OK, &body))
+}
+
+/// Exchanges a phone button's code for the number (with the session's openid, which
+/// WeChat checks against the code), stores it in full with the user and answers it
+/// masked. The session is checked first, so a refused request never spends the code.
+async fn phone(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
+    let session = app.session(&headers).await?;
+    let PhoneRequest { code } = read_json(&headers, body).await?;
+    let code = check_code(&code)?;
+    let mut access_token = app.access_token().await?;
+    let mut retried = false;
+    let info = loop {
+        match app
+            .wechat
+            .phone_number(&access_token, code, &session.openid)
+            .await
+        {
+            Ok(info) => break info,
+            // The code was not consumed: drop the token, fetch it again (normal mode,
+            // never force_refresh) and try once more.
+            Err(WxError::TokenInvalid(n)) if !retried => {
+                tracing::warn!(
+                    "getuserphonenumber refused the access token (errcode {n}); fetching it again"
+                );
+                retried = true;
+                store(app.store.drop_access_token(&app.appid, &access_token)).await?;
+                access_token = app.access_token().await?;
+            }
+            Err(e) => {
+                tracing::warn!("{}", e.describe_call("getuserphonenumber"));
+                return Err(e.to_phone_api());
+            }
+        }
+    };
+    let phone = Phone {
+        country_code: info.country_code,
+        number: info.pure_phone_number,
+    };
+    store(app.store.set_phone(&session.openid, &phone)).await?;
     Ok(json(
         StatusCode::OK,
-        &json!({ "openid": session.openid, "since": session.since }),
+        &PhoneReply {
+            phone_number: mask(&phone.number),
+            country_code: phone.country_code,
+        },
     ))
 }
 
@@ -152,6 +209,68 @@ impl App {
         store(self.store.session(&token::hash(t), (self.clock)()))
             .await?
             .ok_or_else(ApiError::unauthorized)
+    }
+
+    /// The app's access token: the one cached in the store, or one fetched from
+    /// `stable_token` by one instance at a time ([`crate::phone`]).
+    async fn access_token(&self) -> Result<String, ApiError> {
+        let holder = token::generate()
+            .map_err(|_| {
+                tracing::error!("the OS random source failed");
+                ApiError::internal()
+            })?
+            .hash;
+        let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+        loop {
+            let now = (self.clock)();
+            if let Some(t) = store(self.store.access_token(&self.appid, now)).await? {
+                return Ok(t);
+            }
+            let locked =
+                store(
+                    self.store
+                        .lock_token_refresh(&self.appid, &holder, now, LOCK_SECONDS),
+                )
+                .await?;
+            if locked {
+                let cached = store(self.store.access_token(&self.appid, (self.clock)())).await;
+                let result = match cached {
+                    Ok(Some(t)) => Ok(t),
+                    Ok(None) => self.fetch_token().await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = store(self.store.unlock_token_refresh(&self.appid, &holder)).await {
+                    tracing::warn!(
+                        "the token refresh lock was not released ({}); it expires by itself",
+                        e.code
+                    );
+                }
+                return result;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                // The holder is slow or gone: normal mode hands out the token in force,
+                // so asking WeChat here is harmless.
+                return self.fetch_token().await;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// One `stable_token` call (normal mode), its token cached in the store.
+    async fn fetch_token(&self) -> Result<String, ApiError> {
+        let fresh = self.wechat.stable_token().await.map_err(|e| {
+            tracing::warn!("{}", e.describe_call("stable_token"));
+            e.to_phone_api()
+        })?;
+        let now = (self.clock)();
+        store(self.store.put_access_token(
+            &self.appid,
+            &fresh.token,
+            now,
+            now.saturating_add(cache_seconds(fresh.expires_in)),
+        ))
+        .await?;
+        Ok(fresh.token)
     }
 
     async fn exchange(&self, code: &str) -> Result<Identity, ApiError> {

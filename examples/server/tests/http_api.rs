@@ -560,3 +560,338 @@ fn two_servers_on_one_redis_survive_it_going_away_and_coming_back() {
     );
     assert_eq!(get(a.addr(), "/api/me", Some(&token)).status, 401);
 }
+
+// Phone-number verification and UnionID.
+
+impl Stack {
+    fn register_phone(&self, code: &str, user: &str, number: &str) {
+        let a = post_json(
+            self.standin.addr(),
+            "/_standin/phone-codes",
+            None,
+            &format!(r#"{{"code":"{code}","user":"{user}","phoneNumber":"{number}"}}"#),
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    fn phone(&self, token: Option<&str>, code: &str) -> support::Answer {
+        post_json(
+            self.s(),
+            "/auth/phone",
+            token,
+            &format!(r#"{{"code":"{code}"}}"#),
+        )
+    }
+}
+
+fn billing(standin: &Proc) -> (u64, u64, u64) {
+    let a = get(standin.addr(), "/_standin/billing", None);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let b = a.json();
+    let n = |k: &str| b[k].as_u64().unwrap_or_else(|| panic!("{k} in {b}"));
+    (
+        n("phoneVerifications"),
+        n("stableTokenCalls"),
+        n("forceRefreshes"),
+    )
+}
+
+fn fail_phone(standin: &Proc, errcode: i64) {
+    let a = post_json(
+        standin.addr(),
+        "/_standin/fail",
+        None,
+        &format!(r#"{{"errcode":{errcode},"api":"getuserphonenumber"}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+fn register_phone_at(standin: &Proc, code: &str, user: &str) {
+    let a = post_json(
+        standin.addr(),
+        "/_standin/phone-codes",
+        None,
+        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+#[test]
+fn phone_verification_stores_the_number_and_answers_it_masked() {
+    let st = stack();
+    let token = st.login_as("c1", "xiaoming");
+    st.register_phone("p1", "xiaoming", "13912345678");
+    let a = st.phone(Some(&token), "p1");
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    let reply: wx_auth::wire::PhoneReply = a.wire();
+    assert_eq!(reply.phone_number, "139****5678");
+    assert_eq!(reply.country_code, "86");
+    assert_eq!(a.json().as_object().unwrap().len(), 2, "{}", a.body);
+    assert_eq!(billing(&st.standin), (1, 1, 0));
+    // The full number is stored with the user.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = wx_auth_server::store::SqliteStore::open(st._db.as_str()).unwrap();
+    let stored = rt.block_on(wx_auth_server::store::SessionStore::phone(
+        &store,
+        &openid_for(APPID, "xiaoming"),
+    ));
+    assert_eq!(stored.unwrap().unwrap().number, "13912345678");
+    // A second verification uses the cached token: no new stable_token call.
+    st.register_phone("p2", "xiaoming", "13800138000");
+    let a = st.phone(Some(&token), "p2");
+    assert_eq!(a.json()["phoneNumber"], "138****8000", "{}", a.body);
+    assert_eq!(billing(&st.standin), (2, 1, 0));
+    let log = st.server.log();
+    for secret in ["13912345678", "13800138000", "p1", "p2", token.as_str()] {
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
+    // The stand-in's access tokens are AT_ and hex (WECHAT_BUSY also holds "AT_").
+    assert!(
+        !log.match_indices("AT_")
+            .any(|(i, _)| log[i + 3..].starts_with(|c: char| c.is_ascii_hexdigit())),
+        "the log holds an access token:\n{log}"
+    );
+    assert!(log.contains("POST /auth/phone 200"), "{log}");
+}
+
+#[test]
+fn phone_needs_a_session_before_anything_reaches_wechat() {
+    let st = stack();
+    st.register_phone("p1", "xiaoming", "13912345678");
+    for bearer in [None, Some("f".repeat(64)), Some("nonsense".to_string())] {
+        let a = st.phone(bearer.as_deref(), "p1");
+        assert_eq!((a.status, a.code()), (401, "UNAUTHORIZED".to_string()));
+    }
+    assert_eq!(billing(&st.standin), (0, 0, 0), "WeChat was not asked");
+    let token = st.login_as("c1", "xiaoming");
+    // The door: content type, body, code shape, size; nothing spent.
+    let s = st.s();
+    let auth = format!("Bearer {token}");
+    let cases = [
+        (
+            request(
+                s,
+                "POST",
+                "/auth/phone",
+                &[("Authorization", &auth), ("Content-Type", "text/plain")],
+                r#"{"code":"p1"}"#,
+            ),
+            415,
+        ),
+        (post_json(s, "/auth/phone", Some(&token), "{"), 400),
+        (post_json(s, "/auth/phone", Some(&token), "{}"), 400),
+        (st.phone(Some(&token), "p 1"), 400),
+        (
+            post_json(
+                s,
+                "/auth/phone",
+                Some(&token),
+                &format!(r#"{{"code":"p1","pad":"{}"}}"#, "x".repeat(2000)),
+            ),
+            413,
+        ),
+        (request(s, "GET", "/auth/phone", &[], ""), 405),
+    ];
+    for (i, (a, status)) in cases.iter().enumerate() {
+        assert_eq!(a.status, *status, "case {i}: {}", a.body);
+    }
+    assert_eq!(billing(&st.standin).0, 0);
+    assert_eq!(st.phone(Some(&token), "p1").status, 200);
+}
+
+#[test]
+fn phone_codes_are_single_use_and_bound_to_their_user() {
+    let st = stack();
+    let ming = st.login_as("c1", "xiaoming");
+    let hong = st.login_as("c2", "xiaohong");
+    st.register_phone("p1", "xiaoming", "13912345678");
+    assert_eq!(st.phone(Some(&ming), "p1").status, 200);
+    let again = st.phone(Some(&ming), "p1");
+    assert_eq!(
+        (again.status, again.code()),
+        (400, "INVALID_CODE".to_string())
+    );
+    assert_eq!(st.phone(Some(&ming), "never-minted").code(), "INVALID_CODE");
+    // The server sends the session's openid: WeChat refuses another user's code, and
+    // the code stays good for its owner.
+    st.register_phone("p2", "xiaohong", "13700137000");
+    let other = st.phone(Some(&ming), "p2");
+    assert_eq!(
+        (other.status, other.code()),
+        (400, "INVALID_CODE".to_string())
+    );
+    let own = st.phone(Some(&hong), "p2");
+    assert_eq!(own.json()["phoneNumber"], "137****7000", "{}", own.body);
+    // Expired (5 minutes).
+    st.register_phone("p3", "xiaoming", "13912345678");
+    post_json(
+        st.standin.addr(),
+        "/_standin/clock",
+        None,
+        r#"{"advanceSeconds":301}"#,
+    );
+    assert_eq!(st.phone(Some(&ming), "p3").code(), "INVALID_CODE");
+}
+
+#[test]
+fn phone_wechat_errors_map_to_stable_answers_and_leave_the_code() {
+    let st = stack();
+    let token = st.login_as("c1", "xiaoming");
+    st.register_phone("p1", "xiaoming", "13912345678");
+    for (errcode, status, code) in [
+        (-1, 503, "WECHAT_BUSY"),
+        (45011, 429, "RATE_LIMITED"),
+        (40029, 400, "INVALID_CODE"),
+        (48001, 502, "WECHAT_ERROR"),
+    ] {
+        fail_phone(&st.standin, errcode);
+        let a = st.phone(Some(&token), "p1");
+        assert_eq!(
+            (a.status, a.code()),
+            (status, code.to_string()),
+            "errcode {errcode}: {}",
+            a.body
+        );
+    }
+    assert_eq!(st.phone(Some(&token), "p1").status, 200);
+    assert_eq!(billing(&st.standin), (1, 1, 0));
+}
+
+#[test]
+fn an_invalid_token_is_fetched_again_once_and_never_forced() {
+    let st = stack();
+    let token = st.login_as("c1", "xiaoming");
+    st.register_phone("p1", "xiaoming", "13912345678");
+    assert_eq!(st.phone(Some(&token), "p1").status, 200);
+    assert_eq!(billing(&st.standin), (1, 1, 0));
+    // Revoked at WeChat (as a force refresh elsewhere does): 40001, then one normal-mode
+    // fetch and the call again.
+    let a = post_json(st.standin.addr(), "/_standin/revoke-token", None, "{}");
+    assert_eq!(a.status, 200);
+    st.register_phone("p2", "xiaoming", "13912345678");
+    let a = st.phone(Some(&token), "p2");
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(billing(&st.standin), (2, 2, 0));
+    // 42001 (expired) likewise.
+    fail_phone(&st.standin, 42001);
+    st.register_phone("p3", "xiaoming", "13912345678");
+    assert_eq!(st.phone(Some(&token), "p3").status, 200);
+    assert_eq!(billing(&st.standin), (3, 3, 0));
+    // Refused twice: one retry only, 502, and the code is not spent.
+    fail_phone(&st.standin, 40001);
+    fail_phone(&st.standin, 40001);
+    st.register_phone("p4", "xiaoming", "13912345678");
+    let a = st.phone(Some(&token), "p4");
+    assert_eq!((a.status, a.code()), (502, "WECHAT_ERROR".to_string()));
+    assert_eq!(billing(&st.standin), (3, 4, 0));
+    assert_eq!(st.phone(Some(&token), "p4").status, 200);
+    assert_eq!(billing(&st.standin).2, 0, "never force_refresh");
+}
+
+/// Six verifications at once on two fresh instances sharing `store_env`: one
+/// `stable_token` call for all.
+fn one_token_for_two_instances(store_env: &[(&str, &str)]) {
+    let standin = standin();
+    let (a, _d1) = server_with(&standin.base, store_env);
+    let (b, _d2) = server_with(&standin.base, store_env);
+    let mut work = Vec::new();
+    for i in 0..6 {
+        let user = format!("user{i}");
+        let code = format!("login{i}");
+        let reg = post_json(
+            standin.addr(),
+            "/_standin/codes",
+            None,
+            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+        );
+        assert_eq!(reg.status, 200);
+        let server = if i % 2 == 0 { &a } else { &b };
+        let login = post_json(
+            server.addr(),
+            "/auth/login",
+            None,
+            &format!(r#"{{"code":"{code}"}}"#),
+        );
+        assert_eq!(login.status, 200, "{}", login.body);
+        register_phone_at(&standin, &format!("phone{i}"), &user);
+        work.push((
+            server,
+            login.wire::<LoginReply>().token,
+            format!("phone{i}"),
+        ));
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .iter()
+            .map(|(server, token, code)| {
+                scope.spawn(move || {
+                    post_json(
+                        server.addr(),
+                        "/auth/phone",
+                        Some(token),
+                        &format!(r#"{{"code":"{code}"}}"#),
+                    )
+                })
+            })
+            .collect();
+        for h in handles {
+            let a = h.join().unwrap();
+            assert_eq!(a.status, 200, "{}", a.body);
+        }
+    });
+    assert_eq!(
+        billing(&standin),
+        (6, 1, 0),
+        "one stable_token call for both"
+    );
+}
+
+#[test]
+fn two_servers_on_one_redis_share_one_access_token() {
+    let redis = Redis::start();
+    one_token_for_two_instances(&[("REDIS_URL", &redis.url())]);
+}
+
+#[test]
+fn two_servers_on_one_sqlite_file_share_one_access_token() {
+    let db = TempPath::new("shared.db");
+    one_token_for_two_instances(&[("DATABASE_PATH", db.as_str())]);
+}
+
+#[test]
+fn a_unionid_from_wechat_is_stored_and_shown_by_me() {
+    let st = stack();
+    let reg = post_json(
+        st.standin.addr(),
+        "/_standin/codes",
+        None,
+        r#"{"code":"u1","user":"xiaoming","unionid":"oUnion-xiaoming-1"}"#,
+    );
+    assert_eq!(reg.status, 200, "{}", reg.body);
+    let a = st.login("u1");
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        a.json().as_object().unwrap().len(),
+        2,
+        "not in the login answer"
+    );
+    let token = a.wire::<LoginReply>().token;
+    let me = get(st.s(), "/api/me", Some(&token)).json();
+    assert_eq!(me["unionid"], "oUnion-xiaoming-1", "{me}");
+    // The user keeps it on later logins; a user without one has no member at all.
+    let t2 = st.login_as("u2", "xiaoming");
+    assert_eq!(
+        get(st.s(), "/api/me", Some(&t2)).json()["unionid"],
+        "oUnion-xiaoming-1"
+    );
+    let other = st.login_as("u3", "xiaohong");
+    let me = get(st.s(), "/api/me", Some(&other)).json();
+    assert!(me.get("unionid").is_none(), "{me}");
+    assert!(
+        !st.server.log().contains("oUnion"),
+        "the log holds the unionid"
+    );
+}

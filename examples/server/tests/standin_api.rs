@@ -156,3 +156,179 @@ fn injected_failures_answer_the_next_exchanges_in_order() {
         404
     );
 }
+
+fn stable_token(p: &Proc, secret: &str, force: bool) -> serde_json::Value {
+    let a = post_json(
+        p.addr(),
+        "/cgi-bin/stable_token",
+        None,
+        &format!(
+            r#"{{"grant_type":"client_credential","appid":"{APPID}","secret":"{secret}","force_refresh":{force}}}"#
+        ),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+fn phone(p: &Proc, token: &str, body: &str) -> serde_json::Value {
+    let a = post_json(
+        p.addr(),
+        &format!("/wxa/business/getuserphonenumber?access_token={token}"),
+        None,
+        body,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.json()
+}
+
+fn billing(p: &Proc) -> serde_json::Value {
+    get(p.addr(), "/_standin/billing", None).json()
+}
+
+#[test]
+fn stable_tokens_stay_the_same_in_normal_mode_and_change_when_forced() {
+    let p = start();
+    let a = stable_token(&p, SECRET, false);
+    let t = a["access_token"].as_str().unwrap().to_string();
+    assert_eq!(a["expires_in"], 7200);
+    assert_eq!(stable_token(&p, SECRET, false)["access_token"], t.as_str());
+    assert_eq!(stable_token(&p, "wrong", false)["errcode"], 40125);
+    let forced = stable_token(&p, SECRET, true);
+    assert_ne!(forced["access_token"], t.as_str());
+    // The old token is refused from then on.
+    register_phone(&p, "p1", "xiaoming");
+    assert_eq!(phone(&p, &t, r#"{"code":"p1"}"#)["errcode"], 40001);
+    let b = billing(&p);
+    assert_eq!(
+        (
+            &b["stableTokenCalls"],
+            &b["forceRefreshes"],
+            &b["phoneVerifications"]
+        ),
+        (&4.into(), &1.into(), &0.into()),
+        "{b}"
+    );
+    // Past its expiry: 42001; normal mode then hands out a new one.
+    let forced = forced["access_token"].as_str().unwrap().to_string();
+    let late = post_json(
+        p.addr(),
+        "/_standin/clock",
+        None,
+        r#"{"advanceSeconds":7200}"#,
+    );
+    assert_eq!(late.status, 200);
+    assert_eq!(phone(&p, &forced, r#"{"code":"p1"}"#)["errcode"], 42001);
+    assert_ne!(
+        stable_token(&p, SECRET, false)["access_token"],
+        forced.as_str()
+    );
+}
+
+fn register_phone(p: &Proc, code: &str, user: &str) {
+    let a = post_json(
+        p.addr(),
+        "/_standin/phone-codes",
+        None,
+        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+#[test]
+fn phone_codes_give_the_number_once_to_their_user() {
+    let p = start();
+    let t = stable_token(&p, SECRET, false)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    register_phone(&p, "p1", "xiaoming");
+    let ming = openid_for(APPID, "xiaoming");
+    let hong = openid_for(APPID, "xiaohong");
+    assert_eq!(
+        phone(&p, &t, &format!(r#"{{"code":"p1","openid":"{hong}"}}"#))["errcode"],
+        40029,
+        "another user's openid"
+    );
+    let ok = phone(&p, &t, &format!(r#"{{"code":"p1","openid":"{ming}"}}"#));
+    assert_eq!(ok["errcode"], 0, "{ok}");
+    assert_eq!(ok["phone_info"]["purePhoneNumber"], "13800138000");
+    assert_eq!(ok["phone_info"]["phoneNumber"], "13800138000");
+    assert_eq!(ok["phone_info"]["countryCode"], "86");
+    assert_eq!(ok["phone_info"]["watermark"]["appid"], APPID);
+    assert_eq!(phone(&p, &t, r#"{"code":"p1"}"#)["errcode"], 40029, "used");
+    assert_eq!(phone(&p, &t, r#"{"code":"nope"}"#)["errcode"], 40029);
+    assert_eq!(phone(&p, "", r#"{"code":"p1"}"#)["errcode"], 40001);
+    let a = post_json(
+        p.addr(),
+        "/_standin/phone-codes",
+        None,
+        r#"{"code":"p2","user":"x","phoneNumber":"2025550123","countryCode":"1"}"#,
+    );
+    assert_eq!(a.status, 200);
+    let us = phone(&p, &t, r#"{"code":"p2"}"#);
+    assert_eq!(us["phone_info"]["phoneNumber"], "+12025550123");
+    assert_eq!(us["phone_info"]["purePhoneNumber"], "2025550123");
+    for bad in [
+        r#"{"code":"p3","user":"x","phoneNumber":"138 0013"}"#,
+        r#"{"code":"p3","user":"x","countryCode":7}"#,
+        r#"{"code":"","user":"x"}"#,
+    ] {
+        assert_eq!(
+            post_json(p.addr(), "/_standin/phone-codes", None, bad).status,
+            400,
+            "{bad}"
+        );
+    }
+    // Injected failures do not use the code up.
+    register_phone(&p, "p4", "xiaoming");
+    for errcode in [-1, 45011] {
+        let a = post_json(
+            p.addr(),
+            "/_standin/fail",
+            None,
+            &format!(r#"{{"errcode":{errcode},"api":"getuserphonenumber"}}"#),
+        );
+        assert_eq!(a.status, 200);
+        assert_eq!(phone(&p, &t, r#"{"code":"p4"}"#)["errcode"], errcode);
+    }
+    assert_eq!(phone(&p, &t, r#"{"code":"p4"}"#)["errcode"], 0);
+    assert_eq!(
+        post_json(
+            p.addr(),
+            "/_standin/fail",
+            None,
+            r#"{"errcode":40163,"api":"getuserphonenumber"}"#
+        )
+        .status,
+        400
+    );
+    assert_eq!(billing(&p)["phoneVerifications"], 3);
+}
+
+#[test]
+fn a_user_given_a_unionid_gets_it_from_jscode2session() {
+    let p = start();
+    let a = post_json(
+        p.addr(),
+        "/_standin/codes",
+        None,
+        r#"{"code":"c1","user":"xiaoming","unionid":"oU-1"}"#,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(exchange(&p, APPID, SECRET, "c1")["unionid"], "oU-1");
+    register(&p, "c2", "xiaoming");
+    assert_eq!(
+        exchange(&p, APPID, SECRET, "c2")["unionid"],
+        "oU-1",
+        "kept for the user"
+    );
+    register(&p, "c3", "xiaohong");
+    assert!(exchange(&p, APPID, SECRET, "c3").get("unionid").is_none());
+    let bad = post_json(
+        p.addr(),
+        "/_standin/codes",
+        None,
+        r#"{"code":"c4","user":"x","unionid":""}"#,
+    );
+    assert_eq!(bad.status, 400);
+}

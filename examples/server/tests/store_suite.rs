@@ -3,7 +3,7 @@
 mod support;
 
 use support::{Redis, TempPath};
-use wx_auth_server::store::{RedisStore, SessionInfo, SessionStore, SqliteStore};
+use wx_auth_server::store::{Phone, RedisStore, SessionInfo, SessionStore, SqliteStore};
 use wx_auth_server::token;
 
 const T0: u64 = 1_800_000_000;
@@ -32,7 +32,8 @@ async fn a_session_is_found_by_its_hash_until_it_expires(s: &dyn SessionStore) {
         SessionInfo {
             openid: "o-alice".into(),
             since: T0,
-            expires_at: T0 + 60
+            expires_at: T0 + 60,
+            unionid: None,
         }
     );
     assert_eq!(lookup(s, 1, T0 + 60).await, None, "ended at expires_at");
@@ -89,6 +90,103 @@ async fn unbind_removes_the_user_and_every_session_and_nothing_else(s: &dyn Sess
     );
 }
 
+async fn unionid_and_phone_are_kept_with_the_user_until_unbind(s: &dyn SessionStore) {
+    let phone = |cc: &str, n: &str| Phone {
+        country_code: cc.into(),
+        number: n.into(),
+    };
+    // Not bound yet: nothing is recorded.
+    s.set_unionid("o-alice", "u-alice").await.unwrap();
+    s.set_phone("o-alice", &phone("86", "13800138000"))
+        .await
+        .unwrap();
+    assert_eq!(s.phone("o-alice").await.unwrap(), None);
+    login(s, "o-alice", 1, T0, 3600).await;
+    assert_eq!(lookup(s, 1, T0 + 1).await.unwrap().unionid, None);
+    s.set_unionid("o-alice", "u-alice").await.unwrap();
+    login(s, "o-bob", 2, T0, 3600).await;
+    assert_eq!(
+        lookup(s, 1, T0 + 1).await.unwrap().unionid.as_deref(),
+        Some("u-alice")
+    );
+    assert_eq!(lookup(s, 2, T0 + 1).await.unwrap().unionid, None);
+    s.set_phone("o-alice", &phone("86", "13800138000"))
+        .await
+        .unwrap();
+    s.set_phone("o-alice", &phone("1", "2025550123"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.phone("o-alice").await.unwrap(),
+        Some(phone("1", "2025550123")),
+        "the later number replaces the earlier"
+    );
+    assert_eq!(s.phone("o-bob").await.unwrap(), None);
+    s.unbind("o-alice").await.unwrap();
+    assert_eq!(s.phone("o-alice").await.unwrap(), None, "unbind erases it");
+    login(s, "o-alice", 3, T0 + 5, 3600).await;
+    assert_eq!(lookup(s, 3, T0 + 6).await.unwrap().unionid, None);
+    assert_eq!(s.phone("o-alice").await.unwrap(), None);
+}
+
+/// The access token cache and the refresh lock, on the real clock (Redis expires keys
+/// by itself).
+async fn the_access_token_is_cached_dropped_only_if_unchanged_and_refreshed_under_a_lock(
+    s: &dyn SessionStore,
+) {
+    let now = wx_auth_server::unix_now;
+    assert_eq!(s.access_token("wx-a", now()).await.unwrap(), None);
+    s.put_access_token("wx-a", "AT-1", now(), now() + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.access_token("wx-a", now()).await.unwrap().as_deref(),
+        Some("AT-1")
+    );
+    assert_eq!(
+        s.access_token("wx-b", now()).await.unwrap(),
+        None,
+        "per appid"
+    );
+    s.drop_access_token("wx-a", "AT-0").await.unwrap();
+    assert_eq!(
+        s.access_token("wx-a", now()).await.unwrap().as_deref(),
+        Some("AT-1"),
+        "dropping another token leaves the cached one"
+    );
+    s.put_access_token("wx-a", "AT-2", now(), now() + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.access_token("wx-a", now()).await.unwrap().as_deref(),
+        Some("AT-2")
+    );
+    s.drop_access_token("wx-a", "AT-2").await.unwrap();
+    assert_eq!(s.access_token("wx-a", now()).await.unwrap(), None);
+
+    assert!(s.lock_token_refresh("wx-a", "h1", now(), 1).await.unwrap());
+    assert!(!s.lock_token_refresh("wx-a", "h2", now(), 1).await.unwrap());
+    assert!(s.lock_token_refresh("wx-b", "h2", now(), 10).await.unwrap());
+    s.unlock_token_refresh("wx-a", "h2").await.unwrap();
+    assert!(
+        !s.lock_token_refresh("wx-a", "h2", now(), 1).await.unwrap(),
+        "only the holder releases"
+    );
+    s.unlock_token_refresh("wx-a", "h1").await.unwrap();
+    assert!(s.lock_token_refresh("wx-a", "h2", now(), 1).await.unwrap());
+
+    // Both the lock and the token end by themselves.
+    s.put_access_token("wx-a", "AT-3", now(), now() + 1)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(s.access_token("wx-a", now()).await.unwrap(), None);
+    assert!(
+        s.lock_token_refresh("wx-a", "h3", now(), 1).await.unwrap(),
+        "an abandoned lock expires"
+    );
+}
+
 async fn two_handles_on_one_store_share_sessions(a: &dyn SessionStore, b: &dyn SessionStore) {
     login(a, "o-alice", 1, T0, 3600).await;
     assert_eq!(lookup(b, 1, T0 + 1).await.unwrap().openid, "o-alice");
@@ -97,6 +195,17 @@ async fn two_handles_on_one_store_share_sessions(a: &dyn SessionStore, b: &dyn S
     login(b, "o-alice", 2, T0, 3600).await;
     a.unbind("o-alice").await.unwrap();
     assert_eq!(lookup(b, 2, T0 + 1).await, None);
+    // One access token and one refresh lock for both.
+    let now = wx_auth_server::unix_now();
+    a.put_access_token("wx-a", "AT-1", now, now + 60)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.access_token("wx-a", now).await.unwrap().as_deref(),
+        Some("AT-1")
+    );
+    assert!(a.lock_token_refresh("wx-a", "h1", now, 10).await.unwrap());
+    assert!(!b.lock_token_refresh("wx-a", "h2", now, 10).await.unwrap());
 }
 
 /// Four logins at a time (SQLite runs them on several blocking threads, Redis pipelines
@@ -150,7 +259,38 @@ both_stores!(
     revoke_ends_one_session_and_is_idempotent,
     unbind_removes_the_user_and_every_session_and_nothing_else,
     many_threads_log_in_at_once,
+    unionid_and_phone_are_kept_with_the_user_until_unbind,
+    the_access_token_is_cached_dropped_only_if_unchanged_and_refreshed_under_a_lock,
 );
+
+#[tokio::test]
+async fn sqlite_adds_the_new_user_columns_to_an_older_file() {
+    let path = TempPath::new("old.db");
+    {
+        let c = rusqlite::Connection::open(path.as_str()).unwrap();
+        c.execute_batch(
+            "CREATE TABLE users (openid TEXT PRIMARY KEY, binding TEXT NOT NULL, since INTEGER NOT NULL);
+             INSERT INTO users VALUES ('o-alice', 'b1', 1800000000);",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(path.as_str()).unwrap();
+    s.set_phone(
+        "o-alice",
+        &Phone {
+            country_code: "86".into(),
+            number: "13800138000".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.phone("o-alice").await.unwrap().unwrap().number,
+        "13800138000"
+    );
+    drop(s);
+    SqliteStore::open(path.as_str()).expect("opens again");
+}
 
 #[tokio::test]
 async fn sqlite_two_handles_on_one_file_share_sessions() {

@@ -45,6 +45,7 @@ async fn run() -> Result<(), String> {
             &config.appid,
             &config.secret,
         )?),
+        appid: config.appid.clone(),
         ttl: config.session_ttl,
         clock: Box::new(unix_now),
     };

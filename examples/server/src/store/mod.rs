@@ -1,4 +1,6 @@
-//! Where sessions and openid bindings live, behind one trait with two implementations:
+//! Where sessions, openid bindings, what is known of each user (unionid, verified phone
+//! number) and the app's shared WeChat access token live, behind one trait with two
+//! implementations:
 //! [`SqliteStore`] (an embedded file, the default) and [`RedisStore`] (shared by several
 //! server instances). Both are held to the same test suite (`tests/store_suite.rs`).
 //!
@@ -29,6 +31,26 @@ pub struct SessionInfo {
     pub since: u64,
     /// When the session ends, Unix seconds.
     pub expires_at: u64,
+    /// The user's unionid, when WeChat gave one at a login.
+    pub unionid: Option<String>,
+}
+
+/// A verified phone number, as stored with the user (in full; answers show it masked).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Phone {
+    /// The country code without `+` (`86`).
+    pub country_code: String,
+    /// The number without the country code (`13800138000`).
+    pub number: String,
+}
+
+impl std::fmt::Debug for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Phone")
+            .field("country_code", &self.country_code)
+            .field("number", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Sessions and openid bindings.
@@ -51,8 +73,48 @@ pub trait SessionStore: Send + Sync {
     /// Ends the session under `token_hash`; ending an unknown session is no error.
     async fn revoke(&self, token_hash: &str) -> Result<(), StoreError>;
 
-    /// Deletes `openid`'s binding and every session and record of that user.
+    /// Deletes `openid`'s binding and every session and record of that user (unionid and
+    /// phone number included).
     async fn unbind(&self, openid: &str) -> Result<(), StoreError>;
+
+    /// Records the unionid WeChat gave for `openid` (a user that is not bound: nothing).
+    async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError>;
+
+    /// Stores the verified `phone` with `openid`, replacing any earlier one (a user that
+    /// is not bound: nothing).
+    async fn set_phone(&self, openid: &str, phone: &Phone) -> Result<(), StoreError>;
+
+    /// The phone number stored with `openid`, if any.
+    async fn phone(&self, openid: &str) -> Result<Option<Phone>, StoreError>;
+
+    /// The cached access token of `appid`, if one is cached and still good at `now`.
+    async fn access_token(&self, appid: &str, now: u64) -> Result<Option<String>, StoreError>;
+
+    /// Caches `token` for `appid` until `good_until` (Unix seconds).
+    async fn put_access_token(
+        &self,
+        appid: &str,
+        token: &str,
+        now: u64,
+        good_until: u64,
+    ) -> Result<(), StoreError>;
+
+    /// Drops the cached token of `appid` if it is still `token` (a newer one that another
+    /// instance cached meanwhile stays).
+    async fn drop_access_token(&self, appid: &str, token: &str) -> Result<(), StoreError>;
+
+    /// Takes the lock on refreshing `appid`'s token for `holder`, for `seconds` at most;
+    /// `false` when another holder has it. Every instance sharing the store sees one lock.
+    async fn lock_token_refresh(
+        &self,
+        appid: &str,
+        holder: &str,
+        now: u64,
+        seconds: u64,
+    ) -> Result<bool, StoreError>;
+
+    /// Releases the lock if `holder` still has it.
+    async fn unlock_token_refresh(&self, appid: &str, holder: &str) -> Result<(), StoreError>;
 }
 
 /// A random binding id (16 hex characters), so a session can tell its binding from a

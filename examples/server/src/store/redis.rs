@@ -7,6 +7,13 @@
 //! - `ns:session:{sha256(token)}` → `"{expires_at} {binding} {openid}"`, `EX` = time left
 //! - `ns:user-sessions:{openid}` → set of the user's session hashes (for unbind), with the
 //!   TTL of the longest session in it
+//! - `ns:user-unionid:{openid}` → the unionid WeChat gave (no TTL; unbind deletes it)
+//! - `ns:user-phone:{openid}` → `"{countryCode} {number}"`, the verified phone number in
+//!   full (no TTL; unbind deletes it)
+//! - `ns:access-token:{appid}` → the app's WeChat access token, `EX` = a little less than
+//!   the `expires_in` WeChat gave, shared by every instance
+//! - `ns:access-token-lock:{appid}` → the id of the instance refreshing the token
+//!   (`SET NX PX`), so one instance at a time asks WeChat
 //!
 //! A session counts only while its binding id matches the user's current one, so a
 //! session created while an unbind runs on another instance never comes back to life.
@@ -16,7 +23,7 @@
 //! restarts; each command gives up after [`RESPONSE_TIMEOUT`], so a frozen Redis is a
 //! prompt error.
 
-use super::{binding_id, SessionInfo, SessionStore};
+use super::{binding_id, Phone, SessionInfo, SessionStore};
 use crate::errors::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::RedisError;
@@ -89,6 +96,13 @@ impl RedisStore {
         format!("{}:{}:{}", self.namespace, kind, id)
     }
 }
+
+/// `SET KEYS[2] ARGV[1]` only while the user `KEYS[1]` is bound.
+const SET_IF_BOUND: &str =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1]) return 1 end return 0";
+/// `DEL KEYS[1]` only while it holds `ARGV[1]`.
+const DEL_IF_EQUAL: &str =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 fn corrupt() -> StoreError {
     StoreError::new("redis: a stored record is malformed")
@@ -183,8 +197,9 @@ impl SessionStore for RedisStore {
                 .map_err(err("expire"))?;
             return Ok(None);
         }
-        let user: Option<String> = redis::cmd("GET")
+        let (user, unionid): (Option<String>, Option<String>) = redis::cmd("MGET")
             .arg(self.key("user", openid))
+            .arg(self.key("user-unionid", openid))
             .query_async(&mut c)
             .await
             .map_err(err("binding"))?;
@@ -199,6 +214,7 @@ impl SessionStore for RedisStore {
             openid: openid.to_string(),
             since,
             expires_at,
+            unionid,
         }))
     }
 
@@ -219,6 +235,8 @@ impl SessionStore for RedisStore {
         // happens to the rest.
         redis::cmd("DEL")
             .arg(&user_key)
+            .arg(self.key("user-unionid", openid))
+            .arg(self.key("user-phone", openid))
             .query_async::<()>(&mut c)
             .await
             .map_err(err("unbind user"))?;
@@ -235,5 +253,119 @@ impl SessionStore for RedisStore {
         del.query_async::<()>(&mut c)
             .await
             .map_err(err("unbind sessions"))
+    }
+
+    async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("EVAL")
+            .arg(SET_IF_BOUND)
+            .arg(2)
+            .arg(self.key("user", openid))
+            .arg(self.key("user-unionid", openid))
+            .arg(unionid)
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("set unionid"))
+    }
+
+    async fn set_phone(&self, openid: &str, phone: &Phone) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("EVAL")
+            .arg(SET_IF_BOUND)
+            .arg(2)
+            .arg(self.key("user", openid))
+            .arg(self.key("user-phone", openid))
+            .arg(format!("{} {}", phone.country_code, phone.number))
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("set phone"))
+    }
+
+    async fn phone(&self, openid: &str) -> Result<Option<Phone>, StoreError> {
+        let mut c = self.conn.clone();
+        let text: Option<String> = redis::cmd("GET")
+            .arg(self.key("user-phone", openid))
+            .query_async(&mut c)
+            .await
+            .map_err(err("phone"))?;
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let (country_code, number) = text.split_once(' ').ok_or_else(corrupt)?;
+        Ok(Some(Phone {
+            country_code: country_code.to_string(),
+            number: number.to_string(),
+        }))
+    }
+
+    async fn access_token(&self, appid: &str, _now: u64) -> Result<Option<String>, StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("GET")
+            .arg(self.key("access-token", appid))
+            .query_async(&mut c)
+            .await
+            .map_err(err("access token"))
+    }
+
+    async fn put_access_token(
+        &self,
+        appid: &str,
+        token: &str,
+        now: u64,
+        good_until: u64,
+    ) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("SET")
+            .arg(self.key("access-token", appid))
+            .arg(token)
+            .arg("EX")
+            .arg(good_until.saturating_sub(now).max(1))
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("put access token"))
+    }
+
+    async fn drop_access_token(&self, appid: &str, token: &str) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("EVAL")
+            .arg(DEL_IF_EQUAL)
+            .arg(1)
+            .arg(self.key("access-token", appid))
+            .arg(token)
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("drop access token"))
+    }
+
+    async fn lock_token_refresh(
+        &self,
+        appid: &str,
+        holder: &str,
+        _now: u64,
+        seconds: u64,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.key("access-token-lock", appid))
+            .arg(holder)
+            .arg("NX")
+            .arg("PX")
+            .arg(seconds.saturating_mul(1000).max(1))
+            .query_async(&mut c)
+            .await
+            .map_err(err("lock"))?;
+        Ok(set.is_some())
+    }
+
+    async fn unlock_token_refresh(&self, appid: &str, holder: &str) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        redis::cmd("EVAL")
+            .arg(DEL_IF_EQUAL)
+            .arg(1)
+            .arg(self.key("access-token-lock", appid))
+            .arg(holder)
+            .query_async::<()>(&mut c)
+            .await
+            .map_err(err("unlock"))
     }
 }

@@ -3,9 +3,9 @@
 //! rusqlite is blocking: each call runs on tokio's blocking pool, on one of at most
 //! [`CONNECTIONS`] connections (WAL mode lets readers run beside a writer).
 
-use super::{binding_id, SessionInfo, SessionStore};
+use super::{binding_id, Phone, SessionInfo, SessionStore};
 use crate::errors::StoreError;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -36,7 +36,21 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_openid ON sessions(openid);
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    appid      TEXT PRIMARY KEY,
+    token      TEXT NOT NULL,
+    good_until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS token_locks (
+    appid  TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  INTEGER NOT NULL
+);
 ";
+
+/// Columns added to `users` since its first version (a file made by an older server gains
+/// them at start).
+const USER_COLUMNS: [&str; 3] = ["unionid", "phone", "country_code"];
 
 fn err(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| StoreError::new(format!("sqlite {op}: {e}"))
@@ -60,6 +74,19 @@ impl SqliteStore {
     pub fn open(path: &str) -> Result<Self, StoreError> {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA).map_err(err("schema"))?;
+        let existing: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('users')")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(err("schema"))?;
+        for column in USER_COLUMNS {
+            if !existing.iter().any(|c| c == column) {
+                conn.execute_batch(&format!("ALTER TABLE users ADD COLUMN {column} TEXT"))
+                    .map_err(err("schema"))?;
+            }
+        }
         Ok(SqliteStore {
             path: path.to_string(),
             idle: Arc::new(Mutex::new(vec![conn])),
@@ -155,19 +182,19 @@ impl SessionStore for SqliteStore {
         let token_hash = token_hash.to_string();
         self.with(move |c| {
             // The hot path (every /api/me): the statement is prepared once per connection.
-            let row: Option<(String, i64, i64)> = c
+            let row: Option<(String, i64, i64, Option<String>)> = c
                 .prepare_cached(
-                    "SELECT s.openid, u.since, s.expires_at FROM sessions s
+                    "SELECT s.openid, u.since, s.expires_at, u.unionid FROM sessions s
                      JOIN users u ON u.openid = s.openid AND u.binding = s.binding
                      WHERE s.token_hash = ?1",
                 )
                 .map_err(err("lookup"))?
                 .query_row(params![token_hash], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()
                 .map_err(err("lookup"))?;
-            let Some((openid, since, expires_at)) = row else {
+            let Some((openid, since, expires_at, unionid)) = row else {
                 return Ok(None);
             };
             let expires_at = u64::try_from(expires_at).unwrap_or(0);
@@ -183,6 +210,7 @@ impl SessionStore for SqliteStore {
                 openid,
                 since: u64::try_from(since).unwrap_or(0),
                 expires_at,
+                unionid,
             }))
         })
         .await
@@ -210,6 +238,147 @@ impl SessionStore for SqliteStore {
             tx.execute("DELETE FROM users WHERE openid = ?1", params![openid])
                 .map_err(err("unbind user"))?;
             tx.commit().map_err(err("commit"))
+        })
+        .await
+    }
+
+    async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError> {
+        let (openid, unionid) = (openid.to_string(), unionid.to_string());
+        self.with(move |c| {
+            c.execute(
+                "UPDATE users SET unionid = ?2 WHERE openid = ?1",
+                params![openid, unionid],
+            )
+            .map(|_| ())
+            .map_err(err("set unionid"))
+        })
+        .await
+    }
+
+    async fn set_phone(&self, openid: &str, phone: &Phone) -> Result<(), StoreError> {
+        let openid = openid.to_string();
+        let phone = phone.clone();
+        self.with(move |c| {
+            c.execute(
+                "UPDATE users SET phone = ?2, country_code = ?3 WHERE openid = ?1",
+                params![openid, phone.number, phone.country_code],
+            )
+            .map(|_| ())
+            .map_err(err("set phone"))
+        })
+        .await
+    }
+
+    async fn phone(&self, openid: &str) -> Result<Option<Phone>, StoreError> {
+        let openid = openid.to_string();
+        self.with(move |c| {
+            let row: Option<(Option<String>, Option<String>)> = c
+                .query_row(
+                    "SELECT phone, country_code FROM users WHERE openid = ?1",
+                    params![openid],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(err("phone"))?;
+            Ok(match row {
+                Some((Some(number), Some(country_code))) => Some(Phone {
+                    country_code,
+                    number,
+                }),
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    async fn access_token(&self, appid: &str, now: u64) -> Result<Option<String>, StoreError> {
+        let appid = appid.to_string();
+        self.with(move |c| {
+            c.query_row(
+                "SELECT token FROM access_tokens WHERE appid = ?1 AND good_until > ?2",
+                params![appid, to_i64(now)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err("access token"))
+        })
+        .await
+    }
+
+    async fn put_access_token(
+        &self,
+        appid: &str,
+        token: &str,
+        _now: u64,
+        good_until: u64,
+    ) -> Result<(), StoreError> {
+        let (appid, token) = (appid.to_string(), token.to_string());
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO access_tokens (appid, token, good_until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(appid) DO UPDATE SET token = ?2, good_until = ?3",
+                params![appid, token, to_i64(good_until)],
+            )
+            .map(|_| ())
+            .map_err(err("put access token"))
+        })
+        .await
+    }
+
+    async fn drop_access_token(&self, appid: &str, token: &str) -> Result<(), StoreError> {
+        let (appid, token) = (appid.to_string(), token.to_string());
+        self.with(move |c| {
+            c.execute(
+                "DELETE FROM access_tokens WHERE appid = ?1 AND token = ?2",
+                params![appid, token],
+            )
+            .map(|_| ())
+            .map_err(err("drop access token"))
+        })
+        .await
+    }
+
+    async fn lock_token_refresh(
+        &self,
+        appid: &str,
+        holder: &str,
+        now: u64,
+        seconds: u64,
+    ) -> Result<bool, StoreError> {
+        let (appid, holder) = (appid.to_string(), holder.to_string());
+        self.with(move |c| {
+            // IMMEDIATE: the write lock is taken at BEGIN, so two processes cannot both
+            // see the lock free.
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err("begin"))?;
+            tx.execute(
+                "DELETE FROM token_locks WHERE appid = ?1 AND until <= ?2",
+                params![appid, to_i64(now)],
+            )
+            .map_err(err("lock"))?;
+            let taken = tx
+                .execute(
+                    "INSERT INTO token_locks (appid, holder, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(appid) DO NOTHING",
+                    params![appid, holder, to_i64(now.saturating_add(seconds))],
+                )
+                .map_err(err("lock"))?;
+            tx.commit().map_err(err("commit"))?;
+            Ok(taken == 1)
+        })
+        .await
+    }
+
+    async fn unlock_token_refresh(&self, appid: &str, holder: &str) -> Result<(), StoreError> {
+        let (appid, holder) = (appid.to_string(), holder.to_string());
+        self.with(move |c| {
+            c.execute(
+                "DELETE FROM token_locks WHERE appid = ?1 AND holder = ?2",
+                params![appid, holder],
+            )
+            .map(|_| ())
+            .map_err(err("unlock"))
         })
         .await
     }
