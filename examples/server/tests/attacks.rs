@@ -9,67 +9,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
-use support::{post_json, signal, Proc, Redis, TempPath};
+use support::{post_json, server_env, signal, stack_with, standin, Proc, Redis, Stack, TempPath};
 
-const APPID: &str = "wx-attack-app";
-const SECRET: &str = "attack-secret-93d1";
 /// The server's header-read deadline (src/http.rs), and the slack the tests allow.
 const HEADER_DEADLINE: Duration = Duration::from_secs(5);
 const SLACK: Duration = Duration::from_secs(2);
 
-struct Stack {
-    standin: Proc,
-    server: Proc,
-    _db: TempPath,
-}
-
-fn standin() -> Proc {
-    Proc::start(
-        env!("CARGO_BIN_EXE_wechat-standin"),
-        &[
-            ("LISTEN", "127.0.0.1:0"),
-            ("WX_APPID", APPID),
-            ("WX_SECRET", SECRET),
-        ],
-    )
-}
-
-fn server_env<'a>(standin: &'a str, db: &'a TempPath) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("LISTEN", "127.0.0.1:0"),
-        ("WX_APPID", APPID),
-        ("WX_SECRET", SECRET),
-        ("WX_API_BASE", standin),
-        ("DATABASE_PATH", db.as_str()),
-    ]
-}
-
-fn stack_with(extra: &[(&str, &str)]) -> Stack {
-    let standin = standin();
-    let db = TempPath::new("attack.db");
-    let mut env = server_env(&standin.base, &db);
-    env.extend_from_slice(extra);
-    let server = Proc::start(env!("CARGO_BIN_EXE_wx-auth-server"), &env);
-    Stack {
-        standin,
-        server,
-        _db: db,
-    }
-}
-
 impl Stack {
-    fn s(&self) -> &str {
-        self.server.addr()
-    }
-    fn register(&self, code: &str, user: &str) {
-        let a = post_json(
-            self.standin.addr(),
-            "/_standin/codes",
-            None,
-            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-        );
-        assert_eq!(a.status, 200, "{}", a.body);
-    }
     fn token(&self, code: &str) -> String {
         self.register(code, "xiaoming");
         let a = post_json(

@@ -3,66 +3,18 @@
 mod support;
 
 use std::time::Duration;
-use support::{get, post_json, request, Proc, Redis, TempPath};
+use support::{
+    get, post_json, request, server_with, stack_with, standin, Proc, Redis, Stack, TempPath, APPID,
+    SECRET,
+};
 use wx_auth::wire::{BackendCode, ErrorBody, LoginReply, UnbindReply};
 use wx_auth_server::standin::openid_for;
 
-const APPID: &str = "wx-test-app";
-const SECRET: &str = "test-secret-4f1c9b";
-
-struct Stack {
-    standin: Proc,
-    server: Proc,
-    _db: TempPath,
-}
-
-fn standin() -> Proc {
-    Proc::start(
-        env!("CARGO_BIN_EXE_wechat-standin"),
-        &[
-            ("LISTEN", "127.0.0.1:0"),
-            ("WX_APPID", APPID),
-            ("WX_SECRET", SECRET),
-        ],
-    )
-}
-
-fn server_with(standin_base: &str, extra: &[(&str, &str)]) -> (Proc, TempPath) {
-    let db = TempPath::new("server.db");
-    let mut env = vec![
-        ("LISTEN", "127.0.0.1:0"),
-        ("WX_APPID", APPID),
-        ("WX_SECRET", SECRET),
-        ("WX_API_BASE", standin_base),
-        ("DATABASE_PATH", db.as_str()),
-    ];
-    env.extend_from_slice(extra);
-    (Proc::start(env!("CARGO_BIN_EXE_wx-auth-server"), &env), db)
-}
-
 fn stack() -> Stack {
-    let standin = standin();
-    let (server, db) = server_with(&standin.base.clone(), &[]);
-    Stack {
-        standin,
-        server,
-        _db: db,
-    }
+    stack_with(&[])
 }
 
 impl Stack {
-    fn s(&self) -> &str {
-        self.server.addr()
-    }
-    fn register(&self, code: &str, user: &str) {
-        let a = post_json(
-            self.standin.addr(),
-            "/_standin/codes",
-            None,
-            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-        );
-        assert_eq!(a.status, 200, "{}", a.body);
-    }
     fn fail_next(&self, errcode: i64) {
         let a = post_json(
             self.standin.addr(),
@@ -633,7 +585,7 @@ fn phone_verification_stores_the_number_and_answers_it_masked() {
         .enable_all()
         .build()
         .unwrap();
-    let store = wx_auth_server::store::SqliteStore::open(st._db.as_str()).unwrap();
+    let store = wx_auth_server::store::SqliteStore::open(st.db.as_str()).unwrap();
     let stored = rt.block_on(wx_auth_server::store::SessionStore::phone(
         &store,
         &openid_for(APPID, "xiaoming"),

@@ -354,3 +354,79 @@ pub fn get(addr: &str, path: &str, bearer: Option<&str>) -> Answer {
         None => request(addr, "GET", path, &[], ""),
     }
 }
+
+/// The app credentials the stand-in and the server share in these tests.
+pub const APPID: &str = "wx-test-app";
+/// The app secret (never to be seen in an answer or a log).
+pub const SECRET: &str = "test-secret-4f1c9b";
+
+/// The WeChat stand-in on a free loopback port.
+pub fn standin() -> Proc {
+    Proc::start(
+        env!("CARGO_BIN_EXE_wechat-standin"),
+        &[
+            ("LISTEN", "127.0.0.1:0"),
+            ("WX_APPID", APPID),
+            ("WX_SECRET", SECRET),
+        ],
+    )
+}
+
+/// The server's environment: loopback, the test credentials, WeChat at `standin`, SQLite at `db`.
+pub fn server_env<'a>(standin: &'a str, db: &'a TempPath) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("LISTEN", "127.0.0.1:0"),
+        ("WX_APPID", APPID),
+        ("WX_SECRET", SECRET),
+        ("WX_API_BASE", standin),
+        ("DATABASE_PATH", db.as_str()),
+    ]
+}
+
+/// A server talking to the stand-in at `standin_base`, with `extra` environment on top,
+/// and its fresh SQLite file (removed when dropped).
+pub fn server_with(standin_base: &str, extra: &[(&str, &str)]) -> (Proc, TempPath) {
+    let db = TempPath::new("server.db");
+    let mut env = server_env(standin_base, &db);
+    env.extend_from_slice(extra);
+    (Proc::start(env!("CARGO_BIN_EXE_wx-auth-server"), &env), db)
+}
+
+/// The stand-in and a server wired to it.
+pub struct Stack {
+    /// The WeChat stand-in.
+    pub standin: Proc,
+    /// The server.
+    pub server: Proc,
+    /// The server's SQLite file.
+    pub db: TempPath,
+}
+
+/// A fresh stand-in and a server wired to it, with `extra` environment for the server.
+pub fn stack_with(extra: &[(&str, &str)]) -> Stack {
+    let standin = standin();
+    let (server, db) = server_with(&standin.base.clone(), extra);
+    Stack {
+        standin,
+        server,
+        db,
+    }
+}
+
+impl Stack {
+    /// The server's address.
+    pub fn s(&self) -> &str {
+        self.server.addr()
+    }
+
+    /// Registers a login code for a simulated user with the stand-in.
+    pub fn register(&self, code: &str, user: &str) {
+        let a = post_json(
+            self.standin.addr(),
+            "/_standin/codes",
+            None,
+            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+}
