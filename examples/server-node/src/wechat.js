@@ -10,15 +10,20 @@
 // sessions and needs it for nothing, and a key that is never kept cannot leak. Errors keep
 // only their kind: the request URL carries the secret (or the access token), so no error
 // text of the HTTP client is ever logged or answered. Every call gives up after 10 seconds
-// and reads at most 64 KiB.
+// and reads at most 64 KiB. At most 64 calls are in flight at once (as in the Rust server):
+// a call waits at most 1 second for a slot, then fails as busy (503 WECHAT_BUSY), so a slow
+// WeChat holds only that many sockets and the rest of the server keeps its resources.
 const { ApiError } = require('./errors.js');
 
 const TIMEOUT_MS = 10000;
 const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_IN_FLIGHT = 64;
+const SLOT_WAIT_MS = 1000;
 
 /**
  * Why a call failed: `kind` is busy, invalid-code, code-used, rate-limited, blocked,
- * token-invalid (40001/42001: the phone code was not consumed), other, unreachable or garbage.
+ * token-invalid (40001/42001: the phone code was not consumed), other, unreachable, garbage,
+ * or saturated (no free slot among the calls in flight within a second).
  */
 class WxError extends Error {
   constructor(kind, detail) {
@@ -31,6 +36,7 @@ class WxError extends Error {
   toApi() {
     switch (this.kind) {
       case 'busy': return new ApiError(503, 'WECHAT_BUSY', 'WeChat is busy (errcode -1); try again');
+      case 'saturated': return new ApiError(503, 'WECHAT_BUSY', 'too many WeChat calls in flight; try again');
       case 'invalid-code': return new ApiError(400, 'INVALID_CODE', 'the login code is invalid or expired (errcode 40029)');
       case 'code-used': return new ApiError(400, 'CODE_USED', 'the login code was already used (errcode 40163)');
       case 'rate-limited': return new ApiError(429, 'RATE_LIMITED', 'too many logins for this user; try again in a minute (errcode 45011)');
@@ -121,6 +127,51 @@ async function readLimited(res, limit) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * At most `max` holders at once: `acquire()` resolves when a slot is free, or rejects with a
+ * WxError of kind saturated after `waitMs`; `release()` frees the slot for the next waiter.
+ */
+function createSlots(max, waitMs) {
+  let used = 0;
+  const waiting = [];
+  return {
+    acquire() {
+      if (used < max) { used += 1; return Promise.resolve(); }
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          grant() { clearTimeout(timer); used += 1; resolve(); },
+        };
+        const timer = setTimeout(() => {
+          const i = waiting.indexOf(waiter);
+          if (i >= 0) waiting.splice(i, 1);
+          reject(new WxError('saturated'));
+        }, waitMs);
+        waiting.push(waiter);
+      });
+    },
+    release() {
+      used -= 1;
+      const next = waiting.shift();
+      if (next) next.grant();
+    },
+  };
+}
+
+/** One call in a slot of `slots`: see `call`. */
+async function slotted(slots, api, url, init) {
+  try {
+    await slots.acquire();
+  } catch (e) {
+    e.api = api;
+    throw e;
+  }
+  try {
+    return await call(api, url, init);
+  } finally {
+    slots.release();
+  }
+}
+
 /** One call: `url` with `init`, its answer's text (or a thrown WxError of kind unreachable or garbage, tagged with `api`). */
 async function call(api, url, init) {
   const tagged = (e) => { e.api = api; return e; };
@@ -155,6 +206,8 @@ function parsed(api, parse, text) {
  */
 function createWeChat(apiBase, appid, secret) {
   const base = apiBase.replace(/\/+$/, '');
+  const slots = createSlots(MAX_IN_FLIGHT, SLOT_WAIT_MS);
+  const call = (api, url, init) => slotted(slots, api, url, init);
   const postJson = (body) => ({ method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   return {
     async exchange(code) {

@@ -142,3 +142,35 @@ test('phone and unionid: one access token for two Node instances and a Rust one 
     for (const secret of [SECRET, 'AT_', 'oUnion', '13800138000']) assert.ok(!log.includes(secret), 'the log holds ' + secret);
   }
 });
+
+test('a WeChat that never answers holds at most 64 calls: the next login is 503 WECHAT_BUSY within about a second, and /api/me is not delayed', async () => {
+  const net = require('net');
+  const held = [];
+  const silent = net.createServer((socket) => { held.push(socket); socket.on('error', () => {}); });
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  const redisUrl = await stack.startRedis();
+  const server = await stack.startNodeServer({
+    LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET,
+    WX_API_BASE: 'http://127.0.0.1:' + silent.address().port, REDIS_URL: redisUrl,
+  });
+  const s = server.base;
+  const pending = [];
+  for (let i = 0; i < 64; i++) pending.push(post(s, '/auth/login', { code: 'code-held-' + i }).catch(() => null));
+  // Let the 64 reach WeChat (and hang there) before the 65th asks for a slot.
+  for (let i = 0; i < 100 && held.length < 64; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.strictEqual(held.length, 64, 'calls that reached WeChat');
+  const started = Date.now();
+  const refused = await post(s, '/auth/login', { code: 'code-held-64' });
+  const waited = Date.now() - started;
+  assert.strictEqual(refused.status, 503);
+  assert.strictEqual(refused.body.code, 'WECHAT_BUSY');
+  assert.ok(waited >= 900 && waited < 3000, 'refused after waiting about a second for a slot: ' + waited + ' ms');
+  assert.strictEqual(held.length, 64, 'the 65th never reached WeChat');
+  const meStarted = Date.now();
+  const me = await fetch(s + '/api/me');
+  assert.strictEqual(me.status, 401);
+  assert.ok(Date.now() - meStarted < 500, '/api/me does not wait for WeChat');
+  held.forEach((socket) => socket.destroy());
+  silent.close();
+  await Promise.all(pending);
+});
