@@ -1,7 +1,7 @@
 'use strict';
 // Fault injection over every flow, every step and every failure the platform can produce.
 //
-// For each flow (privacy, profile, login, request with renewal, logout, unbind, restart) the
+// For each flow (privacy, profile, login, request with renewal, logout, unbind, phone, restart) the
 // flow is run once without faults to learn its steps: the wx calls it makes. Then, for
 // every step and every fault that can happen at that step, a fresh mini-program realm
 // (tests/support/mp-realm.js, the shipped dist/) is brought to the flow's starting
@@ -16,7 +16,8 @@
 //     expired or revoked);
 //  4. a logged-in user is only ever logged out by a logout, an unbind or such a refused renewal
 //     (no token lost), and a logout that succeeded stays logged out (no token resurrected);
-//  5. a restart on the same storage comes back in the same state;
+//  5. a restart on the same storage comes back in the same state, and a phone code was sent
+//     at most once (WeChat bills each verification);
 //  6. the SDK still works: the next step of the way (agree, login, or a request) succeeds.
 // Prints the matrix it covered and `N passed, N failed`.
 const path = require('path');
@@ -51,7 +52,7 @@ function world(simConfig) {
   const sim = realm.run('var sim = createWxSim(__simConfig); installWx(sim); sim');
   const sdk = realm.require('./dist/index.js');
   const options = realm.run(`({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: '${API}/auth/login',
-    logoutUrl: '${API}/auth/logout', unbindUrl: '${API}/auth/unbind', now: sim.now, setTimeout: sim.setTimeout,
+    logoutUrl: '${API}/auth/logout', unbindUrl: '${API}/auth/unbind', phoneUrl: '${API}/auth/phone', now: sim.now, setTimeout: sim.setTimeout,
     retry: { attempts: 2, baseDelayMs: 100 } })`);
   const w = { realm, sim, sdk, options, auth: null, page: { privacyAnswer: 'agree', tapLost: false } };
   w.start = async () => {
@@ -87,6 +88,8 @@ const FLOWS = [
   { name: 'request with renewal', before: 'logged-in, expired', run: (w) => w.auth.request({ url: API + '/api/me' }) },
   { name: 'logout', before: 'logged-in', run: (w) => w.auth.logout() },
   { name: 'unbind', before: 'logged-in', run: (w) => w.auth.unbind() },
+  // The user taps the phone button on an expired session: a renewal, then the code, once.
+  { name: 'phone', before: 'logged-in, expired', run: async (w) => w.auth.verifyPhoneNumber(await w.sim.tapPhoneButton()) },
   { name: 'restart', before: 'logged-in', run: async (w) => { w.auth = await w.start(); } },
 ];
 
@@ -147,10 +150,10 @@ async function inject(flow, stepIndex, step, faultName) {
     must((state.kind === 'logged-in') === Boolean(rec.token), 'token in the record iff logged in');
   }
   // 3. a failed flow changed nothing (but a refused renewal may end the session)
-  const endedByRenewal = flow.name === 'request with renewal' && state.kind === 'logged-out' &&
+  const endedByRenewal = (flow.name === 'request with renewal' || flow.name === 'phone') && state.kind === 'logged-out' &&
     (state.reason === 'expired' || state.reason === 'revoked');
   const agreedOnTheWay = before.state.kind === 'anonymous' && state.kind === 'privacy-agreed' && w.sim.privacyAgreed();
-  const renewedOnTheWay = flow.name === 'request with renewal' && state.kind === 'logged-in' &&
+  const renewedOnTheWay = (flow.name === 'request with renewal' || flow.name === 'phone') && state.kind === 'logged-in' &&
     state.expiresAt > before.state.expiresAt && same(state.profile, before.state.profile);
   if (rejected) must(typeof rejected.code === 'string', 'rejected without a code: ' + rejected);
   if (rejected && !endedByRenewal && !agreedOnTheWay && !renewedOnTheWay) {
@@ -165,6 +168,8 @@ async function inject(flow, stepIndex, step, faultName) {
   }
   if (flow.name === 'logout' && !rejected) must(state.kind === 'logged-out' && state.reason === 'user', 'logout did not stick');
   if (flow.name === 'unbind' && !rejected) must(same(state, { kind: 'privacy-agreed' }) && rec === null, 'unbind left ' + JSON.stringify(state));
+  const phoneSends = w.sim.calls.filter((c) => c.api === 'request' && c.detail === 'POST ' + API + '/auth/phone').length;
+  must(phoneSends <= 1, 'a phone code was sent ' + phoneSends + ' times');
   // 5. a restart comes back in the same state
   const again = await w.start();
   const expected = state.kind === 'anonymous' || state.kind === 'privacy-agreed' ? again.state : state;
