@@ -4,8 +4,8 @@ mod support;
 
 use std::time::Duration;
 use support::{
-    get, post_json, request, server_with, stack_with, standin, Proc, Redis, Stack, TempPath, APPID,
-    SECRET,
+    get, post_json, register_code, register_phone_code, request, server_with, stack_with, standin,
+    Proc, Redis, Stack, TempPath, APPID, SECRET,
 };
 use wx_auth::wire::{BackendCode, ErrorBody, LoginReply, UnbindReply};
 use wx_auth_server::standin::openid_for;
@@ -401,13 +401,7 @@ fn two_servers_on_one_redis_share_sessions() {
     let standin = standin();
     let (a, _d1) = server_with(&standin.base, &[("REDIS_URL", &url)]);
     let (b, _d2) = server_with(&standin.base, &[("REDIS_URL", &url)]);
-    let reg = post_json(
-        standin.addr(),
-        "/_standin/codes",
-        None,
-        r#"{"code":"r1","user":"xiaoming"}"#,
-    );
-    assert_eq!(reg.status, 200);
+    register_code(&standin, "r1", "xiaoming");
     let login = post_json(a.addr(), "/auth/login", None, r#"{"code":"r1"}"#);
     assert_eq!(login.status, 200, "{}", login.body);
     let token = login.json()["token"].as_str().unwrap().to_string();
@@ -478,13 +472,7 @@ fn two_servers_on_one_redis_survive_it_going_away_and_coming_back() {
     let standin = standin();
     let (a, _d1) = server_with(&standin.base, &[("REDIS_URL", &url)]);
     let (b, _d2) = server_with(&standin.base, &[("REDIS_URL", &url)]);
-    let reg = post_json(
-        standin.addr(),
-        "/_standin/codes",
-        None,
-        r#"{"code":"gone1","user":"xiaoming"}"#,
-    );
-    assert_eq!(reg.status, 200);
+    register_code(&standin, "gone1", "xiaoming");
     let login = post_json(a.addr(), "/auth/login", None, r#"{"code":"gone1"}"#);
     assert_eq!(login.status, 200, "{}", login.body);
     let token = login.json()["token"].as_str().unwrap().to_string();
@@ -553,16 +541,6 @@ fn fail_phone(standin: &Proc, errcode: i64) {
         "/_standin/fail",
         None,
         &format!(r#"{{"errcode":{errcode},"api":"getuserphonenumber"}}"#),
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-}
-
-fn register_phone_at(standin: &Proc, code: &str, user: &str) {
-    let a = post_json(
-        standin.addr(),
-        "/_standin/phone-codes",
-        None,
-        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
     );
     assert_eq!(a.status, 200, "{}", a.body);
 }
@@ -753,13 +731,7 @@ fn one_token_for_two_instances(store_env: &[(&str, &str)]) {
     for i in 0..6 {
         let user = format!("user{i}");
         let code = format!("login{i}");
-        let reg = post_json(
-            standin.addr(),
-            "/_standin/codes",
-            None,
-            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-        );
-        assert_eq!(reg.status, 200);
+        register_code(&standin, &code, &user);
         let server = if i % 2 == 0 { &a } else { &b };
         let login = post_json(
             server.addr(),
@@ -768,7 +740,7 @@ fn one_token_for_two_instances(store_env: &[(&str, &str)]) {
             &format!(r#"{{"code":"{code}"}}"#),
         );
         assert_eq!(login.status, 200, "{}", login.body);
-        register_phone_at(&standin, &format!("phone{i}"), &user);
+        register_phone_code(&standin, &format!("phone{i}"), &user);
         work.push((
             server,
             login.wire::<LoginReply>().token,

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{get, post_json, Proc};
+use support::{get, post_json, register_code, register_phone_code, Proc};
 use wx_auth_server::standin::openid_for;
 
 const APPID: &str = "wx-standin-app";
@@ -30,14 +30,7 @@ fn exchange(p: &Proc, appid: &str, secret: &str, code: &str) -> serde_json::Valu
 }
 
 fn register(p: &Proc, code: &str, user: &str) -> serde_json::Value {
-    let a = post_json(
-        p.addr(),
-        "/_standin/codes",
-        None,
-        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-    a.json()
+    register_code(p, code, user).json()
 }
 
 #[test]
@@ -196,7 +189,7 @@ fn stable_tokens_stay_the_same_in_normal_mode_and_change_when_forced() {
     let forced = stable_token(&p, SECRET, true);
     assert_ne!(forced["access_token"], t.as_str());
     // The old token is refused from then on.
-    register_phone(&p, "p1", "xiaoming");
+    register_phone_code(&p, "p1", "xiaoming");
     assert_eq!(phone(&p, &t, r#"{"code":"p1"}"#)["errcode"], 40001);
     let b = billing(&p);
     assert_eq!(
@@ -224,16 +217,6 @@ fn stable_tokens_stay_the_same_in_normal_mode_and_change_when_forced() {
     );
 }
 
-fn register_phone(p: &Proc, code: &str, user: &str) {
-    let a = post_json(
-        p.addr(),
-        "/_standin/phone-codes",
-        None,
-        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-    );
-    assert_eq!(a.status, 200, "{}", a.body);
-}
-
 #[test]
 fn phone_codes_give_the_number_once_to_their_user() {
     let p = start();
@@ -241,7 +224,7 @@ fn phone_codes_give_the_number_once_to_their_user() {
         .as_str()
         .unwrap()
         .to_string();
-    register_phone(&p, "p1", "xiaoming");
+    register_phone_code(&p, "p1", "xiaoming");
     let ming = openid_for(APPID, "xiaoming");
     let hong = openid_for(APPID, "xiaohong");
     assert_eq!(
@@ -280,7 +263,7 @@ fn phone_codes_give_the_number_once_to_their_user() {
         );
     }
     // Injected failures do not use the code up.
-    register_phone(&p, "p4", "xiaoming");
+    register_phone_code(&p, "p4", "xiaoming");
     for errcode in [-1, 45011] {
         let a = post_json(
             p.addr(),

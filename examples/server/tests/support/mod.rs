@@ -421,12 +421,29 @@ impl Stack {
 
     /// Registers a login code for a simulated user with the stand-in.
     pub fn register(&self, code: &str, user: &str) {
-        let a = post_json(
-            self.standin.addr(),
-            "/_standin/codes",
-            None,
-            &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
-        );
-        assert_eq!(a.status, 200, "{}", a.body);
+        register_code(&self.standin, code, user);
     }
+}
+
+/// Registers a `wx.login` code for a simulated user with the stand-in; its answer.
+pub fn register_code(standin: &Proc, code: &str, user: &str) -> Answer {
+    let a = post_json(
+        standin.addr(),
+        "/_standin/codes",
+        None,
+        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    a
+}
+
+/// Registers a phone button code for a simulated user with the stand-in.
+pub fn register_phone_code(standin: &Proc, code: &str, user: &str) {
+    let a = post_json(
+        standin.addr(),
+        "/_standin/phone-codes",
+        None,
+        &format!(r#"{{"code":"{code}","user":"{user}"}}"#),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
 }
