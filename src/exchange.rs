@@ -140,27 +140,45 @@ pub fn check_unbind_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), Au
     if (200..300).contains(&status) && confirmed {
         return Ok(());
     }
-    let what = describe(status, doc.as_ref());
-    let (code, text) = match status {
-        200..=299 => (
-            ErrorCode::Server,
+    let error = refusal(
+        status,
+        doc.as_ref(),
+        ErrorCode::LoginFailed,
+        [
             "the unbind response is not {\"ok\": true}",
-        ),
-        401 => (
-            ErrorCode::NotLoggedIn,
             "the backend has no valid session for the unbind",
-        ),
-        400..=499 => (ErrorCode::LoginFailed, "the backend refused the unbind"),
-        _ => (ErrorCode::Server, "the backend failed the unbind"),
-    };
-    let error = AuthError::new(code, concat(&[text, " (", &what, ")"]));
+            "the backend refused the unbind",
+            "the backend failed the unbind",
+        ],
+    );
     let transient = BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref());
-    Err(error.with_status(status).with_transient(transient))
+    Err(error.with_transient(transient))
+}
+
+/// The error for a backend answer that is not the success a call wanted (its transient
+/// flag is the caller's): an unusable 2xx and a 5xx are [`ErrorCode::Server`], a 401
+/// [`ErrorCode::NotLoggedIn`], another 4xx `refused`. `texts` say so for each of those
+/// four, in that order; the status and the backend's own `{code, message}` follow.
+pub(crate) fn refusal<D: Doc>(
+    status: u16,
+    doc: Option<&D>,
+    refused: ErrorCode,
+    texts: [&str; 4],
+) -> AuthError {
+    let [unusable, no_session, refused_text, failed] = texts;
+    let (code, text) = match status {
+        200..=299 => (ErrorCode::Server, unusable),
+        401 => (ErrorCode::NotLoggedIn, no_session),
+        400..=499 => (refused, refused_text),
+        _ => (ErrorCode::Server, failed),
+    };
+    let what = describe(status, doc);
+    AuthError::new(code, concat(&[text, " (", &what, ")"])).with_status(status)
 }
 
 /// `HTTP <status>`, plus the backend's own `{code, message}` ([`crate::wire::ErrorBody`])
 /// when it sent one.
-pub(crate) fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
+fn describe<D: Doc>(status: u16, doc: Option<&D>) -> String {
     let mut out = String::from("HTTP ");
     push_u64(&mut out, u64::from(status));
     let Some(doc) = doc else {

@@ -9,7 +9,7 @@
 use crate::doc::Doc;
 use crate::error::{AuthError, ErrorCode};
 use crate::json::Writer;
-use crate::text::{concat, contains_ignore_case};
+use crate::text::contains_ignore_case;
 use crate::wx_failure::{FailureKind, WxFailure};
 use alloc::string::String;
 
@@ -94,23 +94,18 @@ pub fn check_phone_reply_with<D: Doc>(status: u16, body: &str) -> Result<(), Aut
     if (200..300).contains(&status) && verified {
         return Ok(());
     }
-    let what = crate::exchange::describe(status, doc.as_ref());
-    let (code, text) = match status {
-        200..=299 => (ErrorCode::Server, "the phone response has no phoneNumber"),
-        401 => (
-            ErrorCode::NotLoggedIn,
+    let error = crate::exchange::refusal(
+        status,
+        doc.as_ref(),
+        ErrorCode::PhoneFailed,
+        [
+            "the phone response has no phoneNumber",
             "the backend refused the session (the code is spent: ask for another tap)",
-        ),
-        400..=499 => (ErrorCode::PhoneFailed, "the backend refused the phone code"),
-        _ => (
-            ErrorCode::Server,
+            "the backend refused the phone code",
             "the backend failed the phone verification",
-        ),
-    };
-    let transient = matches!(status, 401 | 408 | 429 | 500..=599);
-    Err(AuthError::new(code, concat(&[text, " (", &what, ")"]))
-        .with_status(status)
-        .with_transient(transient))
+        ],
+    );
+    Err(error.with_transient(matches!(status, 401 | 408 | 429 | 500..=599)))
 }
 
 #[cfg(test)]
