@@ -4,11 +4,13 @@
 //! | what | shape |
 //! | --- | --- |
 //! | login request, `POST loginUrl` | [`LoginRequest`] `{code}` |
-//! | login reply, 200 | [`LoginReply`] `{token, expiresIn}` |
+//! | login reply, 200 | [`LoginReply`] `{token, expiresIn, profile?}` |
 //! | unbind request, `POST unbindUrl` + bearer | [`UnbindRequest`] `{code}` |
 //! | unbind reply, 2xx | [`UnbindReply`] `{ok: true}` |
 //! | phone request, `POST phoneUrl` + bearer | [`PhoneRequest`] `{code}` |
 //! | phone reply, 2xx | [`PhoneReply`] `{phoneNumber, countryCode}` |
+//! | profile request, `POST profileUrl` + bearer | multipart (`wx.uploadFile`: file `avatar`, field `nickName`) or JSON [`ProfileBody`] |
+//! | profile reply, 2xx | [`ProfileBody`] `{nickName, avatarUrl}` (the saved profile) |
 //! | any refusal or failure | [`ErrorBody`] `{code, message}` |
 //! | the stored record, version 2 | [`Record`] `{v, state, token?, issuedAt?, expiresAt?, profile?, reason?}` |
 //!
@@ -49,6 +51,13 @@ pub struct LoginReply {
     /// ([`crate::session::MAX_EXPIRES_IN_SECS`]). The SDK also takes any JSON number
     /// that denotes such a whole number (`7.2e3`).
     pub expires_in: u64,
+    /// The profile saved on the backend for this user (`POST profileUrl`), if any. The
+    /// SDK adopts it unless the device holds a profile the backend has not saved yet.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub profile: Option<ProfileBody>,
 }
 
 /// The body of `POST unbindUrl` (sent with the session's bearer token): `{"code": "..."}`,
@@ -92,6 +101,22 @@ pub struct PhoneReply {
     pub phone_number: String,
     /// The country code, without `+` (`"86"`).
     pub country_code: String,
+}
+
+/// A profile on the wire: `{"nickName": "...", "avatarUrl": "https://..."}`.
+///
+/// The JSON body of `POST profileUrl` when the avatar is already an https URL (from
+/// `getUserProfile`, or saved before), and the backend's 2xx answer to it or to the
+/// multipart upload of a `chooseAvatar` file: the saved profile, its avatar an https URL
+/// the backend serves. The SDK always sends both fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct ProfileBody {
+    /// The nickname: 1 to 64 characters, trimmed, no control characters.
+    pub nick_name: String,
+    /// The avatar: an https URL of at most 2048 bytes.
+    pub avatar_url: String,
 }
 
 /// The backend's body with any status but success: `{"code": "INVALID_CODE", "message": "..."}`.

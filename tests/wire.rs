@@ -108,7 +108,7 @@ proptest! {
         expires_in in 1u64..=wx_auth::session::MAX_EXPIRES_IN_SECS,
         sent_at in 0u64..4_000_000_000_000,
     ) {
-        let body = serde_json::to_string(&LoginReply { token: token.clone(), expires_in }).unwrap();
+        let body = serde_json::to_string(&LoginReply { token: token.clone(), expires_in, profile: None }).unwrap();
         let session = exchange::parse_reply(200, &body, sent_at).unwrap();
         prop_assert_eq!(session, Session::issue(&token, expires_in, sent_at).unwrap());
     }
@@ -119,6 +119,7 @@ fn the_wire_names_are_camel_case() {
     let reply = LoginReply {
         token: "t".into(),
         expires_in: 7200,
+        profile: None,
     };
     assert_eq!(
         serde_json::to_string(&reply).unwrap(),

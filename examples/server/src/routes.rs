@@ -120,6 +120,7 @@ async fn login(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
         &LoginReply {
             token: token.token,
             expires_in: app.ttl,
+            profile: None,
         },
     ))
 }
