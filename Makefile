@@ -93,6 +93,13 @@ test-conformance: setup-server-node
 	node tests/conformance/targets.js
 	node tests/conformance/self-test.js
 
+# The WeChat cloud function (examples/cloudfunctions/wxauth) through the wx-server-sdk stand-in
+# (tests/cloud/wx-server-sdk): every route and refusal, sessions bound to their openid, expiry,
+# phone codes, the database failing. Node only: no network, no npm install.
+.PHONY: test-cloud
+test-cloud:
+	node tests/cloud/run.js
+
 # The wx simulator held to the platform notes.
 test-sim:
 	node --test tests/sim/
