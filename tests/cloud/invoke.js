@@ -8,8 +8,8 @@
 //   deployable ones, unchanged, and no real SDK is installed or vendored;
 // - the function is loaded once and kept (a warm instance); options.cold loads it afresh;
 // - the event is what wx.cloud.callFunction's `data` becomes: JSON-serialised (as it travels),
-//   plus the platform's own `userInfo: {appId, openId}` when a user called (replacing any
-//   `userInfo` the caller put in `data`);
+//   plus the platform's own `userInfo: {appId, openId}` when a user called ({appId} alone for
+//   an HTTP API call), replacing any `userInfo` the caller put in `data`;
 // - exports.main(event, context) runs in its own async context holding the WeChat context
 //   (what getWXContext() returns) and the permissions of the function's config.json, so
 //   concurrent invocations keep apart;
@@ -83,8 +83,10 @@ async function invoke(functionDir, event, identity, options) {
   const opts = options || {};
   const main = load(dir, opts.cold);
   let clientEvent = overTheWire(event === undefined ? {} : event);
-  if (clientEvent !== null && typeof clientEvent === 'object' && !Array.isArray(clientEvent) && who.OPENID) {
-    clientEvent.userInfo = { appId: who.APPID, openId: who.OPENID };
+  if (clientEvent !== null && typeof clientEvent === 'object' && !Array.isArray(clientEvent) && (who.OPENID || who.APPID)) {
+    // A user's call carries {appId, openId}; an HTTP API call only {appId} (invokeCloudFunction's
+    // documented resp_data: {"event":{"userInfo":{"appId":"SAMPLE_APPID"}}}).
+    clientEvent.userInfo = who.OPENID ? { appId: who.APPID, openId: who.OPENID } : { appId: who.APPID };
   }
   const wxContext = { ENV: state.envId, SOURCE: who.SOURCE || 'wx_client', CLIENTIP: '127.0.0.1' };
   if (who.OPENID) wxContext.OPENID = who.OPENID;

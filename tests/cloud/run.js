@@ -193,6 +193,9 @@ async function main() {
     const anonymous = await invoke(dir, {}, {});
     assert.strictEqual(anonymous.result.wx.OPENID, undefined);
     assert.strictEqual(anonymous.result.wx.UNIONID, undefined);
+    const http = await invoke(dir, { userInfo: { openId: 'forged' } }, { APPID: APPID, SOURCE: 'wx_http' });
+    assert.deepStrictEqual(http.result.event, { userInfo: { appId: APPID } });
+    assert.strictEqual(http.result.wx.SOURCE, 'wx_http');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
