@@ -510,6 +510,29 @@ async function main() {
     assert.ok(r.logs.some((l) => /config\.json/.test(l)), r.logs.join('\n'));
   });
 
+  await test('phone: the answer is read leniently where WeChat\'s names vary (phone_info, errcode, a numeric countryCode) and strictly on the number itself', async () => {
+    const phone = require(path.join(FN, 'phone.js'));
+    const info = { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' };
+    assert.deepStrictEqual(phone.parseResult({ errCode: 0, errMsg: 'x:ok', phoneInfo: info }), { number: '13800138000', countryCode: '86' });
+    assert.deepStrictEqual(phone.parseResult({ errcode: 0, errmsg: 'ok', phone_info: Object.assign({}, info, { countryCode: 86 }) }), { number: '13800138000', countryCode: '86' });
+    assert.deepStrictEqual(phone.parseResult({ phoneInfo: info }), { number: '13800138000', countryCode: '86' }, 'no errCode is success');
+    // Inside an invocation, so the function's log lines stay in its log.
+    const quiet = { wxContext: {}, permissions: [], logs: [] };
+    const refused = (res, status, code, part) => control.state.invocation.run(quiet, () =>
+      assert.throws(() => phone.parseResult(res), (e) => e.status === status && e.code === code && e.message.indexOf(part) >= 0));
+    refused({ errCode: 40029, errMsg: 'x:fail invalid code' }, 400, 'INVALID_CODE', '40029');
+    refused({ errcode: -1 }, 503, 'WECHAT_BUSY', '-1');
+    for (const bad of [null, 'ok', {}, { errCode: 0 }, { phoneInfo: 'x' }, { phoneInfo: Object.assign({}, info, { purePhoneNumber: '+8613800138000' }) },
+      { phoneInfo: Object.assign({}, info, { purePhoneNumber: '1'.repeat(21) }) }, { phoneInfo: Object.assign({}, info, { countryCode: '12345' }) },
+      { phoneInfo: Object.assign({}, info, { countryCode: -1 }) }, { phoneInfo: Object.assign({}, info, { purePhoneNumber: 13800138000 }) }]) {
+      refused(bad, 502, 'WECHAT_ERROR', 'unreadable');
+    }
+    assert.strictEqual(phone.errCodeOf(new Error('errCode: 45011 | errMsg: x')), 45011);
+    assert.strictEqual(phone.errCodeOf({ errCode: '40029' }), 40029);
+    assert.strictEqual(phone.errCodeOf(new Error('socket hang up')), null);
+    assert.strictEqual(phone.phoneError(null).message, 'WeChat could not be reached');
+  });
+
   await test('phone: two verifications of one code at once: one 200, one 400, billed once', async () => {
     fresh();
     const alice = userOf('alice');

@@ -37,11 +37,15 @@ function readCode(body) {
   return body.code;
 }
 
-/** The errCode of a cloud call's rejection (or of a result that is not a success), or null. */
+/**
+ * The errCode of a cloud call's rejection (or of a result that is not a success), or null:
+ * errCode, else the HTTPS answer's errcode, else the "errCode: N" of the message.
+ */
 function errCodeOf(e) {
   if (!e) return null;
-  if (typeof e.errCode === 'number' && Number.isInteger(e.errCode)) return e.errCode;
-  if (typeof e.errCode === 'string' && /^-?\d+$/.test(e.errCode)) return Number(e.errCode);
+  const value = e.errCode !== undefined ? e.errCode : e.errcode;
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
   const m = /errCode:\s*(-?\d+)/.exec(String(e.message || ''));
   return m ? Number(m[1]) : null;
 }
@@ -65,6 +69,7 @@ const unreadable = () => new ApiError(502, 'WECHAT_ERROR', 'WeChat answered some
  * {number, countryCode} from a getPhoneNumber result, or a thrown answer: purePhoneNumber 1 to
  * 20 digits and countryCode 1 to 4 digits, as the HTTP servers require (the API's page lists
  * countryCode as a string; its example shows the number 86, so a whole number is taken too).
+ * The info is phoneInfo, as cloud-call code reads it; the HTTPS name phone_info is taken too.
  */
 function parseResult(res) {
   if (!res || typeof res !== 'object') throw unreadable();
@@ -73,7 +78,7 @@ function parseResult(res) {
     console.warn('phonenumber.getPhoneNumber refused: errcode ' + errcode);
     throw phoneError(errcode);
   }
-  const info = res.phoneInfo;
+  const info = res.phoneInfo !== undefined ? res.phoneInfo : res.phone_info;
   if (!info || typeof info !== 'object') throw unreadable();
   const digits = (v, max) => typeof v === 'string' && v.length >= 1 && v.length <= max && /^[0-9]+$/.test(v);
   const countryCode = typeof info.countryCode === 'number' && Number.isInteger(info.countryCode) && info.countryCode >= 0
