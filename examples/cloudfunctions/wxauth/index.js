@@ -45,7 +45,13 @@ const route = createRouter(routes);
 /** An identifier WeChat sends (OPENID, APPID, UNIONID): 1 to 128 visible ASCII characters, else none. */
 const usableId = (id) => (typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id) ? id : null);
 
-/** A call of the timer trigger: WeChat's SOURCE says so (a client cannot set it), and the event is SCF's timer event. */
+/**
+ * A call of the timer trigger: WeChat's SOURCE says so ("wx_trigger: 云函数定时触发器调用",
+ * Cloud.getWXContext; a client cannot set it) and the event is the timer's
+ * {Type: 'Timer', TriggerName, Time, Message} (Tencent Cloud SCF, timer trigger). The trigger is
+ * config.json's (one per function, a 7-field cron in UTC+8: developers.weixin.qq.com,
+ * wxcloud/guide/functions/triggers).
+ */
 function isTimer(event, context) {
   const source = String(context.SOURCE || '').split(',')[0];
   return source === 'wx_trigger' && event !== null && typeof event === 'object' && event.Type === 'Timer';
