@@ -44,7 +44,7 @@ bench: setup-build
 	@$(MAKE) --no-print-directory dist
 	@node bench/run.js
 
-test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-e2e test-e2e-node test-conformance test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types test-frameworks
+test: setup test-lint test-native test-server test-sim test-wasm-node test-wasm-browser dist test-committed test-mvp test-dist test-cloud test-e2e test-e2e-node test-conformance test-jsc test-faults test-leak test-size test-pages test-kit test-mp-ci test-package test-types test-frameworks
 	@echo "make test: all suites passed"
 
 test-lint:
@@ -95,10 +95,12 @@ test-conformance: setup-server-node
 
 # The WeChat cloud function (examples/cloudfunctions/wxauth) through the wx-server-sdk stand-in
 # (tests/cloud/wx-server-sdk): every route and refusal, sessions bound to their openid, expiry,
-# phone codes, the database failing. Node only: no network, no npm install.
+# phone codes, the database failing. Node only: no network, no npm install. Then dist/ with
+# the cloud transport against that function, through the simulator's wx.cloud (tests/cloud/sdk.js).
 .PHONY: test-cloud
-test-cloud:
+test-cloud: dist
 	node tests/cloud/run.js
+	node tests/cloud/sdk.js
 
 # The wx simulator held to the platform notes.
 test-sim:

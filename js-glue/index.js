@@ -63,6 +63,14 @@ function createAuth(options) {
     err.code = 'INVALID_ARGUMENT';
     return Promise.reject(err);
   }
+  if (options.cloud !== undefined && options.cloud !== null) {
+    try {
+      // Required only by apps that use the cloud transport: the others never evaluate it.
+      options = Object.assign({}, options, require('./cloud.js').options(options.cloud));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   return load(path).then(function () {
     return glue.Auth.create(options);
   });

@@ -31,6 +31,7 @@ var TEXT = {
       PHONE_UNAVAILABLE: '当前无法使用手机号验证，请换一种方式',
       PHONE_QUOTA: '手机号验证暂时不可用，请稍后再试',
       PHONE_FAILED: '手机号验证失败，请重新点击获取',
+      PROFILE_REJECTED: '头像或昵称未通过，请换一个再试',
     },
     fallback: '出错了',
     states: {
@@ -66,6 +67,7 @@ var TEXT = {
       PHONE_UNAVAILABLE: 'Phone verification is not available here, please use another way',
       PHONE_QUOTA: 'Phone verification is unavailable right now, please try later',
       PHONE_FAILED: 'Phone verification failed, please tap again',
+      PROFILE_REJECTED: 'The avatar or nickname was not accepted, please try another',
     },
     fallback: 'Something went wrong',
     states: {

@@ -21,4 +21,11 @@ pub struct Config {
     pub unbind_url: bool,
     /// Whether the app gave a `phoneUrl` (`verifyPhoneNumber()` needs it).
     pub phone_url: bool,
+    /// Whether the app gave a `profileUrl`: the profile is saved on the backend and a
+    /// login restores it; without it the profile stays on the device.
+    pub profile_url: bool,
+    /// Whether the backend learns who the user is from WeChat itself (a cloud function's
+    /// `OPENID`, a CloudRun container's `X-WX-OPENID`): then login and unbind call no
+    /// `wx.login` and send `{}` instead of `{code}`.
+    pub login_without_code: bool,
 }

@@ -86,7 +86,11 @@ impl Event {
             Event::GetUserProfile => out.extend(profile().map(Transition::ProfileFromWx)),
             Event::Login => {
                 if let Ok(LoginStart::Begin(_)) = m.begin_login(u64::MAX / 2) {
-                    out.extend(Session::issue("t", 60, 0).ok().map(Transition::LoggedIn));
+                    out.extend(
+                        Session::issue("t", 60, 0)
+                            .ok()
+                            .map(|s| Transition::LoggedIn(s, None)),
+                    );
                 }
             }
             Event::Logout => {

@@ -47,6 +47,9 @@ pub enum ErrorCode {
     PhoneQuota,
     /// The backend refused the phone code (a 4xx: expired, used, or another user's).
     PhoneFailed,
+    /// The backend refused the profile (`profileUrl`, a 4xx: an image or a nickname it
+    /// does not take); the profile on the device is as it was.
+    ProfileRejected,
 }
 
 impl ErrorCode {
@@ -69,6 +72,7 @@ impl ErrorCode {
             ErrorCode::PhoneUnavailable => "PHONE_UNAVAILABLE",
             ErrorCode::PhoneQuota => "PHONE_QUOTA",
             ErrorCode::PhoneFailed => "PHONE_FAILED",
+            ErrorCode::ProfileRejected => "PROFILE_REJECTED",
         }
     }
 }

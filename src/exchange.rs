@@ -3,6 +3,7 @@
 use crate::doc::Doc;
 use crate::error::{AuthError, ErrorCode};
 use crate::json::Writer;
+use crate::profile::Profile;
 use crate::session::Session;
 use crate::text::{concat, push_i64, push_u64};
 use alloc::string::String;
@@ -59,10 +60,26 @@ pub fn parse_reply_with<D: Doc>(
     body: &str,
     sent_at: u64,
 ) -> Result<Session, AuthError> {
+    parse_login_with::<D>(status, body, sent_at).map(|(session, _)| session)
+}
+
+/// [`parse_reply_with`], and the reply's `profile` (the one the backend saved,
+/// [`crate::wire::LoginReply::profile`]) when it is a usable one; an unusable profile is
+/// ignored, never a reason to fail the login.
+pub fn parse_login_with<D: Doc>(
+    status: u16,
+    body: &str,
+    sent_at: u64,
+) -> Result<(Session, Option<Profile>), AuthError> {
     // Parsed once: the success path, the error message and the busy check all read it.
     let doc = D::parse(body);
-    parse(status, doc.as_ref(), sent_at)
-        .map_err(|e| e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref())))
+    let session = parse(status, doc.as_ref(), sent_at).map_err(|e| {
+        e.with_transient(BUSY_STATUSES.contains(&status) || says_busy(doc.as_ref()))
+    })?;
+    let profile = doc
+        .and_then(|d| d.member("profile").ok().flatten())
+        .and_then(|p| crate::profile_sync::saved_profile(&p));
+    Ok((session, profile))
 }
 
 fn parse<D: Doc>(status: u16, doc: Option<&D>, sent_at: u64) -> Result<Session, AuthError> {

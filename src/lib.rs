@@ -46,6 +46,7 @@ pub mod json;
 pub mod machine;
 pub mod phone;
 pub mod profile;
+pub mod profile_sync;
 pub mod record;
 pub mod request;
 pub mod retry;

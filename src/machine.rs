@@ -94,8 +94,22 @@ pub enum Transition {
     SetProfile(ProfilePatch),
     /// `wx.getUserProfile` returned a profile.
     ProfileFromWx(Profile),
-    /// The backend issued a session.
-    LoggedIn(Session),
+    /// The backend issued a session, with the profile it holds for the user, if any
+    /// (`profileUrl`). The device keeps a profile the backend has not saved yet (the
+    /// user's newer word); otherwise the backend's is adopted.
+    LoggedIn(Session, Option<Profile>),
+    /// The backend saved `saved` (its avatar now an https URL) for a save that began
+    /// when the device held `base`. Applied only if no logout, reset or unbind came
+    /// between and the device still holds `base`: a profile changed meanwhile is newer and is saved by
+    /// its own request.
+    ProfileSaved {
+        /// The device's profile when the save began.
+        base: Option<Profile>,
+        /// What the backend answered.
+        saved: Profile,
+        /// [`Machine::epoch`] when the save began.
+        epoch: u32,
+    },
     /// The session ended: the user logged out, or the backend refused to renew it.
     LoggedOut(LogoutReason),
     /// The SDK was reset: back to anonymous, with no record.
@@ -324,7 +338,7 @@ impl Machine {
             }
             // wx only returns a profile once privacy is agreed, so anonymous moves on too.
             Transition::ProfileFromWx(profile) => state.with_profile(profile.clone()),
-            Transition::LoggedIn(session) => match state {
+            Transition::LoggedIn(session, held) => match state {
                 AuthState::Anonymous => {
                     return Err(AuthError::transition(
                         "login needs the privacy agreement first",
@@ -332,9 +346,22 @@ impl Machine {
                 }
                 other => AuthState::LoggedIn {
                     session: session.clone(),
-                    profile: other.profile().cloned(),
+                    profile: match (other.profile(), held) {
+                        (Some(local), _) if !local.saved() => Some(local.clone()),
+                        (_, Some(held)) => Some(held.clone()),
+                        // The backend no longer holds it: save it again.
+                        (local, None) => local.map(|p| p.clone().with_saved(false)),
+                    },
                 },
             },
+            Transition::ProfileSaved { base, saved, epoch } => {
+                // After a logout, reset or unbind the answer is for a session that is gone.
+                if *epoch == self.epoch && state.profile() == base.as_ref() {
+                    state.with_profile(saved.clone())
+                } else {
+                    state.clone()
+                }
+            }
             Transition::LoggedOut(reason) => AuthState::LoggedOut {
                 profile: state.profile().cloned(),
                 reason: *reason,
@@ -352,13 +379,19 @@ impl Machine {
         Ok(record::encode(&self.next_state(transition)?))
     }
 
+    /// Bumped by every logout, reset and unbind: what began before one of them and ends
+    /// after it must not change the state.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
     /// Applies a transition; returns whether the state changed.
     pub fn apply(&mut self, transition: &Transition) -> Result<bool, AuthError> {
         let next = self.next_state(transition)?;
         let changed = next != self.state;
         if matches!(
             transition,
-            Transition::LoggedIn(_)
+            Transition::LoggedIn(..)
                 | Transition::LoggedOut(_)
                 | Transition::Reset
                 | Transition::Unbound
@@ -391,7 +424,8 @@ mod tests {
             panic!()
         };
         m.check_flight(f).unwrap();
-        m.apply(&Transition::LoggedIn(session("t1", 0))).unwrap();
+        m.apply(&Transition::LoggedIn(session("t1", 0), None))
+            .unwrap();
         m.end_flight(f);
         m
     }
@@ -435,7 +469,8 @@ mod tests {
             panic!()
         };
         assert_eq!(m.begin_login(0).unwrap(), LoginStart::Join(f));
-        m.apply(&Transition::LoggedIn(session("t", 0))).unwrap();
+        m.apply(&Transition::LoggedIn(session("t", 0), None))
+            .unwrap();
         m.end_flight(f);
         assert_eq!(m.begin_login(1).unwrap(), LoginStart::Current);
     }
@@ -492,7 +527,8 @@ mod tests {
         );
         let f = renew(&mut m, LogoutReason::Expired);
         assert_eq!(m.begin_login(late).unwrap(), LoginStart::Join(f));
-        m.apply(&Transition::LoggedIn(session("t2", late))).unwrap();
+        m.apply(&Transition::LoggedIn(session("t2", late), None))
+            .unwrap();
         m.end_flight(f);
         // A request that was refused with the old token is resent with the new one.
         assert_eq!(
@@ -556,7 +592,8 @@ mod tests {
         let LoginStart::Begin(f) = m.begin_login(1).unwrap() else {
             panic!()
         };
-        m.apply(&Transition::LoggedIn(session("t2", 1))).unwrap();
+        m.apply(&Transition::LoggedIn(session("t2", 1), None))
+            .unwrap();
         m.end_flight(f);
         assert_eq!(
             m.request_token(2, None).unwrap(),
@@ -580,7 +617,8 @@ mod tests {
         let mut m = Machine::new(Config::default());
         m.apply(&Transition::PrivacyAgreed).unwrap();
         m.apply(&Transition::ProfileFromWx(profile())).unwrap();
-        m.apply(&Transition::LoggedIn(session("t1", 0))).unwrap();
+        m.apply(&Transition::LoggedIn(session("t1", 0), None))
+            .unwrap();
         let f = match m.begin_login(10_000_000).unwrap() {
             LoginStart::Begin(f) => f,
             other => panic!("{other:?}"),

@@ -16,6 +16,7 @@ pub const MAX_AVATAR_URL_BYTES: usize = 2048;
 pub struct Profile {
     nick_name: String,
     avatar_url: String,
+    saved: bool,
 }
 
 /// Fields a page supplies to change the profile; a missing field keeps its old value.
@@ -33,6 +34,7 @@ impl Profile {
         Ok(Profile {
             nick_name: check_nick_name(nick_name)?,
             avatar_url: check_avatar_url(avatar_url)?,
+            saved: false,
         })
     }
 
@@ -60,6 +62,7 @@ impl Profile {
         Ok(Profile {
             nick_name,
             avatar_url,
+            saved: false,
         })
     }
 
@@ -68,9 +71,30 @@ impl Profile {
         &self.nick_name
     }
 
-    /// The avatar URL (an https URL from `getUserProfile`, or a file path from `chooseAvatar`).
+    /// The avatar URL (an https URL from `getUserProfile` or the backend, or a file path
+    /// from `chooseAvatar`).
     pub fn avatar_url(&self) -> &str {
         &self.avatar_url
+    }
+
+    /// Whether the backend (`profileUrl`) holds this very profile. Always false without
+    /// `profileUrl`; a profile the page changes is unsaved until the backend answers.
+    pub fn saved(&self) -> bool {
+        self.saved
+    }
+
+    /// The same profile, marked as saved on the backend or not.
+    pub fn with_saved(mut self, saved: bool) -> Profile {
+        self.saved = saved;
+        self
+    }
+
+    /// Whether saving it uploads the avatar as a file (`wx.uploadFile`): it is neither an
+    /// https URL nor a cloud storage file ID (`cloud://`), so a `chooseAvatar` temporary file.
+    pub fn avatar_is_file(&self) -> bool {
+        !["https://", "cloud://"]
+            .iter()
+            .any(|p| self.avatar_url.starts_with(p))
     }
 }
 

@@ -9,7 +9,6 @@
 
 use crate::doc::Doc;
 use crate::json::Writer;
-use crate::profile::Profile;
 use crate::session::Session;
 use crate::state::{AuthState, LogoutReason, StateKind};
 use alloc::string::String;
@@ -49,11 +48,7 @@ pub fn encode(state: &AuthState) -> Option<String> {
             .number("expiresAt", s.expires_at());
     }
     if let Some(p) = state.profile() {
-        let profile = Writer::object()
-            .string("nickName", p.nick_name())
-            .string("avatarUrl", p.avatar_url())
-            .finish();
-        w = w.raw("profile", &profile);
+        w = w.raw("profile", &crate::profile_sync::profile_json(p, true));
     }
     if let Some(r) = state.logout_reason() {
         w = w.string("reason", r.as_str());
@@ -112,11 +107,7 @@ fn state_of<D: Doc>(doc: &D, v: u64) -> Option<AuthState> {
     let reason_name = optional(doc, "reason", D::string)?;
     let profile = match present(doc, "profile")? {
         None => None,
-        Some(p) => {
-            let nick = optional(&p, "nickName", D::string)??;
-            let avatar = optional(&p, "avatarUrl", D::string)??;
-            Some(Profile::new(&nick, &avatar).ok()?)
-        }
+        Some(p) => Some(crate::profile_sync::profile_in(&p)?),
     };
     let has_session = token.is_some() || issued_at.is_some() || expires_at.is_some();
     // v1 had no reason: its logged-out records were all the user's own logout.
@@ -148,6 +139,7 @@ fn state_of<D: Doc>(doc: &D, v: u64) -> Option<AuthState> {
 #[cfg(all(test, feature = "serde"))]
 mod tests {
     use super::*;
+    use crate::profile::Profile;
 
     fn profile() -> Profile {
         Profile::new("小明", "https://a/1.png").unwrap()

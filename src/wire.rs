@@ -150,7 +150,7 @@ pub enum BackendCode {
 ///
 /// Members in this order, the optional ones only where the state has them:
 /// `{"v": 2, "state": "logged-in", "token": "...", "issuedAt": 1, "expiresAt": 2,
-/// "profile": {"nickName": "...", "avatarUrl": "..."}, "reason": "user"}`.
+/// "profile": {"nickName": "...", "avatarUrl": "...", "saved": true}, "reason": "user"}`.
 /// A state that keeps nothing (anonymous, privacy-agreed) has no record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -195,7 +195,7 @@ pub struct Record {
     pub reason: Option<String>,
 }
 
-/// A [`Record`]'s `profile`: `{"nickName": "...", "avatarUrl": "..."}`.
+/// A [`Record`]'s `profile`: `{"nickName": "...", "avatarUrl": "...", "saved"?: true}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
@@ -204,6 +204,14 @@ pub struct RecordProfile {
     pub nick_name: String,
     /// The avatar's URL ([`crate::profile::Profile::avatar_url`]).
     pub avatar_url: String,
+    /// `true` when the backend (`profileUrl`) holds this very profile; absent otherwise.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "is_false"))]
+    pub saved: bool,
+}
+
+#[cfg(feature = "serde")]
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Record {
@@ -223,6 +231,7 @@ impl Record {
             profile: state.profile().map(|p| RecordProfile {
                 nick_name: p.nick_name().into(),
                 avatar_url: p.avatar_url().into(),
+                saved: p.saved(),
             }),
             reason: state.logout_reason().map(|r| r.as_str().into()),
         })

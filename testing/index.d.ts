@@ -11,6 +11,8 @@ export interface SimRequest {
   header: Record<string, string>;
   body: string;
   timeout: number;
+  /** For wx.uploadFile: the file field's name, the file (its bytes) and the form fields. */
+  upload?: { name: string; file: { path: string; bytes: number[] }; formData: Record<string, string> };
 }
 
 /** What a simulated backend route answers; `body` is sent as JSON. */
@@ -52,6 +54,8 @@ export interface SimConfig {
   phone?: { phoneNumber: string; purePhoneNumber: string; countryCode: string };
   /** Called with each code wx.login mints. */
   onCodeMinted?: (code: string) => void | Promise<void>;
+  /** Another simulator's `server` (WeChat's and the backend's side): this one is the same user on a second phone. */
+  server?: unknown;
 }
 
 /** A simulated WeChat client: the `wx` object, its clock, storage and backend. */
@@ -83,6 +87,16 @@ export interface WxSim {
   tapPhoneButton(openType?: 'getPhoneNumber' | 'getRealtimePhoneNumber'): Promise<{ errMsg: string; code?: string; errno?: number }>;
   /** Whether the user has agreed to the privacy guide. */
   privacyAgreed(): boolean;
+  /** WeChat's and the backend's side; pass it as `server` to createWxSim for a second phone of the same user. */
+  server: unknown;
+  /** The user picks an avatar: a temporary file (a small PNG, or `bytes`) on this phone, after the privacy gate. */
+  chooseAvatar(bytes?: number[], path?: string): Promise<{ avatarUrl?: string; errMsg?: string; errno?: number }>;
+  /** Whether a temporary file exists on this phone. */
+  hasFile(path: string): boolean;
+  /** The profile the in-process backend stored for this openid. */
+  storedProfile(openid: string): { nickName: string; avatarUrl: string } | undefined;
+  /** The bytes the in-process backend serves at an avatar URL it issued. */
+  avatarBytes(url: string): number[] | undefined;
   /** Waits until every pending callback and backend answer has run. */
   settle(rounds?: number): Promise<void>;
 }
@@ -112,8 +126,8 @@ export interface SimPage {
   dispatch(selector: string, name: string, detail?: unknown): Promise<void>;
   /** The user taps an open-type="agreePrivacyAuthorization" button. */
   agreePrivacy(selector: string): Promise<void>;
-  /** The user picks an avatar with an open-type="chooseAvatar" button. */
-  chooseAvatar(selector: string, avatarUrl: string): Promise<void>;
+  /** The user picks an avatar with an open-type="chooseAvatar" button: a temporary file (at `avatarUrl` if given) on the simulated phone. */
+  chooseAvatar(selector: string, avatarUrl?: string, bytes?: number[]): Promise<void>;
   /** The user taps an open-type="getPhoneNumber" / "getRealtimePhoneNumber" button; its handler gets WeChat's event. */
   getPhoneNumber(selector: string): Promise<void>;
   /** The form is submitted with these values. */

@@ -371,11 +371,18 @@ function wrapPage(page) {
       sim.tapAgreeButton(w.attrs.id);
       return this.dispatch(selector, 'agreeprivacyauthorization', {});
     },
-    /** The user picks an avatar in the chooseAvatar sheet. */
-    chooseAvatar(selector, avatarUrl) {
+    /**
+     * The user picks an avatar in the chooseAvatar sheet: the simulator puts a temporary
+     * file (a small PNG, or `bytes`) on the phone, at `avatarUrl` if given, and the button's
+     * handler gets {avatarUrl}. Without the privacy agreement the sheet does not open and
+     * no event fires.
+     */
+    chooseAvatar(selector, avatarUrl, bytes) {
       const w = this.wiring(selector);
       if (w.attrs.openType !== 'chooseAvatar') throw new Error(selector + ' is not a chooseAvatar button');
-      return this.dispatch(selector, 'chooseavatar', { avatarUrl: avatarUrl });
+      return sim.chooseAvatar(bytes, avatarUrl).then((detail) => (detail.avatarUrl
+        ? this.dispatch(selector, 'chooseavatar', detail)
+        : sim.settle()));
     },
     /**
      * The user taps an open-type="getPhoneNumber" (or "getRealtimePhoneNumber") button: the

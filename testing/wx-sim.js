@@ -30,6 +30,24 @@
 //   https URLs in the domain list (errno 600002 / 600009), dataType json parses, and a
 //   backend slower than the request's `timeout` (default 60 s) fails it with
 //   `request:fail timeout`, errno 5 (§7).
+// - wx.uploadFile (multipart POST of a local file): url, filePath and name required, no
+//   Promise form, https URLs in the domain list only, at most 10 at once, the file must
+//   exist on this device, and `success` gets {data: <string, never parsed>, statusCode}.
+// - The avatar button: `sim.chooseAvatar()` gives the event's detail, `avatarUrl` a
+//   temporary file path on this device (`http://tmp/…`, a PNG), after the privacy gate.
+// - wx.cloud (2.2.3+; callContainer 2.23.0+) as platforms.md §C.1 describes it: init
+//   first, callFunction({name, data, config}) → {result, requestID}, the event being the
+//   data JSON-copied plus the platform's userInfo {openId, appId}; a missing function
+//   fails with errCode -501000, a function that throws with -404011 "cloud function
+//   execution error" (both as developers report them); callContainer({path, method,
+//   header: {'X-WX-SERVICE'}, data}) → {statusCode, data, header, callID}, the container
+//   getting X-WX-OPENID; uploadFile({cloudPath, filePath}) → {fileID: 'cloud://…'}.
+//   The built-in cloud function `wxauth` is the in-process backend behind the envelope
+//   {path, method, header, data} → {statusCode, data}, knowing the caller from OPENID;
+//   `config.cloudFunctions` adds or replaces functions.
+// - One server side (WeChat's codes and the in-process backend's users, sessions,
+//   numbers, profiles and avatars) can be shared by two simulated phones:
+//   `createWxSim({server: first.server})` is the same user on a second device.
 // - showToast (what a page shows the user on an error) follows §12's general rules and
 //   records each toast in `sim.toasts`.
 //
@@ -42,6 +60,8 @@
 const DAY = 24 * 3600 * 1000;
 const CODE_TTL = 5 * 60 * 1000;
 const MB = 1024 * 1024;
+// A 1×1 PNG: what chooseAvatar's temporary file holds.
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89];
 const DEFAULT_AVATAR = 'https://mmbiz.qpic.cn/mmbiz/icTdbqWNOwNRna42FI242Lcia07jQodd2FJGIYQfG0LAJGFxM4FbnQP6yfMxBgJ0F3YRqJCJ1aPAK2dQagdusBZg/0';
 
 function versionAtLeast(version, min) {
@@ -99,14 +119,30 @@ function createWxSim(config) {
     // Called with each code wx.login mints; wx.login answers after its Promise settles
     // (an end-to-end test registers the code with a WeChat stand-in here).
     onCodeMinted: null,
+    // Cloud functions by name: (event, context) => result (or a Promise of it), context
+    // being {OPENID, APPID, UNIONID?}; `wxauth` is built in.
+    cloudFunctions: null,
+    cloudEnv: 'sim-env-1a2b3c',
   }, config || {});
 
   let now = cfg.startTime;
-  let seq = 0;
+  // WeChat's and the backend's side, shared by every phone made with `config.server`.
+  const server = cfg.server || {
+    seq: 0,
+    codes: new Map(), // code -> {issuedAt, used}
+    sessions: new Map(), // token -> {openid, expiresAt, revoked}
+    phoneCodes: new Map(), // phone code -> {issuedAt, used, openid}
+    phones: new Map(), // openid -> the verified number (the backend's store)
+    bindings: new Map(), // openid -> unix seconds the account was created
+    profiles: new Map(), // openid -> {nickName, avatarUrl}
+    avatars: new Map(), // avatar URL -> {bytes, type}
+  };
+  const next = () => { server.seq += 1; return String(server.seq).padStart(6, '0'); };
+  const files = new Map(); // this phone's temporary files: path -> {bytes, type}
   const calls = [];
   const faults = {};
   const storage = new Map(); // key -> {text, encrypted}
-  const codes = new Map(); // code -> {issuedAt, used}
+  const codes = server.codes;
   let privacyAgreed = !cfg.needPrivacyAuthorization;
   let privacyListener = null;
   let privacyGapUntil = 0;
@@ -117,10 +153,11 @@ function createWxSim(config) {
   let inflight = 0;
   const backendFaults = [];
   const injected = new Map(); // index into `calls` -> {fail} | {ok} | {backend}
-  const sessions = new Map(); // token -> {openid, expiresAt, revoked}
-  const phoneCodes = new Map(); // phone code -> {issuedAt, used, openid}
-  const phones = new Map(); // openid -> the verified number (the backend's store)
-  const bindings = new Map(); // openid -> unix seconds the account was created
+  const sessions = server.sessions;
+  const phoneCodes = server.phoneCodes;
+  const phones = server.phones;
+  const bindings = server.bindings;
+  let activeUploads = 0;
   let sessionKeyExpiresAt = 0;
 
   const has = (min) => versionAtLeast(cfg.sdkVersion, min);
@@ -221,8 +258,7 @@ function createWxSim(config) {
   const wx = {};
 
   wx.login = (o) => { log('login'); return asyncApi('login', o, (ok, fail) => {
-    seq += 1;
-    const code = 'code-' + String(seq).padStart(6, '0');
+    const code = 'code-' + next();
     codes.set(code, { issuedAt: now, used: false });
     sessionKeyExpiresAt = now + DAY;
     const minted = typeof cfg.onCodeMinted === 'function' ? cfg.onCodeMinted(code) : null;
@@ -379,6 +415,48 @@ function createWxSim(config) {
     return { abort() { aborted = true; }, onHeadersReceived() {}, offHeadersReceived() {} };
   };
 
+  // wx.uploadFile: a multipart POST of a file on this phone (see the header).
+  wx.uploadFile = (o) => {
+    const opt = o || {};
+    log('uploadFile', 'POST ' + opt.url);
+    let aborted = false;
+    asyncApi('uploadFile', opt, (ok, fail, armed) => {
+      for (const key of ['url', 'filePath', 'name']) {
+        if (typeof opt[key] !== 'string') {
+          fail('parameter error: parameter.' + key + ' should be String instead of ' + (opt[key] === undefined ? 'Undefined' : typeof opt[key]) + ';');
+          return;
+        }
+      }
+      const m = /^https:\/\/([^/:?#]+)(:\d+)?(\/[^?#]*)?(\?[^#]*)?/.exec(opt.url);
+      if (!m) { fail('invalid url', 600009); return; }
+      if (cfg.domains.indexOf(m[1]) < 0) { fail('url not in domain list', 600002); return; }
+      const file = files.get(opt.filePath);
+      if (!file) { fail('file not found'); return; }
+      if (activeUploads >= 10) { fail('exceed max task count', 600007); return; }
+      const header = {};
+      Object.keys(opt.header || {}).forEach((k) => { if (k.toLowerCase() !== 'referer') header[k] = String(opt.header[k]); });
+      const formData = {};
+      Object.keys(opt.formData || {}).forEach((k) => { formData[k] = String(opt.formData[k]); });
+      const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
+      const req = { method: 'POST', url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: '', timeout: timeout,
+        upload: { name: opt.name, file: { path: opt.filePath, bytes: file.bytes.slice() }, formData: formData } };
+      activeUploads += 1;
+      inflight += 1;
+      Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
+        activeUploads -= 1;
+        inflight -= 1;
+        if (aborted) { fail('abort'); return; }
+        const latency = res.latencyMs || 0;
+        if (latency > timeout) { now += timeout; fail('timeout', 5); return; }
+        now += latency;
+        if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
+        const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
+        ok({ statusCode: res.statusCode, data: text });
+      }, (e) => { activeUploads -= 1; inflight -= 1; fail('backend crashed: ' + e.message, 602001); });
+    }, { noPromise: true });
+    return { abort() { aborted = true; }, onProgressUpdate() {}, offProgressUpdate() {}, onHeadersReceived() {}, offHeadersReceived() {} };
+  };
+
   // The toast the user sees (a page shows an error with it): general rules of §12 (errMsg,
   // asynchronous callbacks, Promise form); `title` is required, `icon` one of WeChat's four.
   wx.showToast = (o) => {
@@ -408,6 +486,98 @@ function createWxSim(config) {
     return typeof wx[s.split('.')[0]] === 'function';
   };
 
+  // WeChat Cloud Development's client (see the header).
+  if (has('2.2.3')) {
+    let cloudInit = null;
+    const cloudApi = (api, o, body, minVersion) => {
+      log('cloud.' + api, api === 'callFunction' ? String((o || {}).name) : String((o || {}).path || (o || {}).cloudPath || ''));
+      const opt = o || {};
+      const promiseForm = typeof opt.success !== 'function' && typeof opt.fail !== 'function' && typeof opt.complete !== 'function';
+      let settle;
+      const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+      const finish = (isOk, res) => defer(() => {
+        if (isOk) { if (typeof opt.success === 'function') opt.success(res); } else if (typeof opt.fail === 'function') opt.fail(res);
+        if (typeof opt.complete === 'function') opt.complete(res);
+        if (isOk) settle.resolve(res); else settle.reject(res);
+      });
+      const fail = (errCode, text) => finish(false, { errCode: errCode, errMsg: 'cloud.' + api + ':fail ' + text });
+      const index = calls.length - 1;
+      const armed = injected.get(index);
+      injected.delete(index);
+      const fault = takeFault('cloud.' + api) || (armed && armed.fail);
+      if (fault) finish(false, Object.assign({ errMsg: 'cloud.' + api + ':fail' }, fault));
+      else if (minVersion && !has(minVersion)) fail(-1, 'not supported below base library ' + minVersion);
+      else if (!cloudInit) fail(-1, 'Cloud API isn\'t enabled, please call wx.cloud.init first');
+      else {
+        inflight += 1;
+        Promise.resolve().then(() => body(opt, armed || {})).then((res) => {
+          inflight -= 1;
+          if (res.errCode !== undefined) fail(res.errCode, res.text); else finish(true, Object.assign({ errMsg: 'cloud.' + api + ':ok' }, res));
+        }, (e) => { inflight -= 1; fail(-404011, 'cloud function execution error: ' + ((e && e.message) || e)); });
+      }
+      if (promiseForm) return done;
+      done.then(null, () => {});
+      return undefined;
+    };
+    const context = () => {
+      const ctx = { OPENID: cfg.user.openid, APPID: 'wx-sim', ENV: cloudInit.env, SOURCE: 'wx_client' };
+      if (cfg.user.unionid) ctx.UNIONID = cfg.user.unionid;
+      return ctx;
+    };
+    const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+    wx.cloud = {
+      init: (o) => { log('cloud.init'); cloudInit = { env: (o && o.env) || cfg.cloudEnv }; },
+      callFunction: (o) => cloudApi('callFunction', o, (opt, armed) => {
+        if (typeof opt.name !== 'string') return { errCode: -1, text: 'parameter.name should be String' };
+        const fn = (cfg.cloudFunctions && cfg.cloudFunctions[opt.name]) || (opt.name === 'wxauth' ? wxauthFunction : null);
+        if (!fn) return { errCode: -501000, text: '[ResourceNotFound] FunctionName parameter could not be found' };
+        const event = Object.assign(clone(opt.data) || {}, { userInfo: { openId: cfg.user.openid, appId: 'wx-sim' } });
+        const requestID = 'req-' + next();
+        // An armed backend answer ({statusCode, body}) is the function's envelope.
+        const answer = armed.backend ? { statusCode: armed.backend.statusCode, data: armed.backend.body } : fn(event, context());
+        return Promise.resolve(answer).then((result) => ({ result: clone(result), requestID: requestID }));
+      }),
+      callContainer: (o) => cloudApi('callContainer', o, (opt, armed) => {
+        const header = {};
+        Object.keys(opt.header || {}).forEach((k) => { header[k] = String(opt.header[k]); });
+        if (!header['X-WX-SERVICE']) return { errCode: -1, text: 'header X-WX-SERVICE is required' };
+        header['X-WX-OPENID'] = cfg.user.openid;
+        header['X-WX-APPID'] = 'wx-sim';
+        const body = typeof opt.data === 'string' ? opt.data : (opt.data === undefined ? '' : JSON.stringify(opt.data));
+        const req = { method: String(opt.method || 'GET').toUpperCase(), url: 'cloud://' + opt.path, path: String(opt.path).split('?')[0], query: '', header: header, body: body, timeout: opt.timeout || 60000 };
+        return Promise.resolve(armed.backend || handle(req)).then((res) => {
+          const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
+          let data = text;
+          if ((opt.dataType || 'json') === 'json') { try { data = JSON.parse(text); } catch (e) { data = text; } }
+          return { statusCode: res.statusCode, data: data, header: { 'Content-Type': 'application/json' }, callID: 'call-' + next() };
+        });
+      }, '2.23.0'),
+      uploadFile: (o) => cloudApi('uploadFile', o, (opt) => {
+        const file = files.get(opt.filePath);
+        if (typeof opt.cloudPath !== 'string' || !opt.cloudPath) return { errCode: -1, text: 'parameter.cloudPath should be String' };
+        if (!file) return { errCode: -1, text: 'file not found' };
+        const fileID = 'cloud://' + cloudInit.env + '.7369-' + cloudInit.env + '-1300000000/' + opt.cloudPath;
+        server.avatars.set(fileID, { bytes: file.bytes.slice() });
+        return { fileID: fileID, statusCode: 204 };
+      }),
+    };
+  }
+
+  // The built-in cloud function `wxauth`: the envelope {path, method, header, data} →
+  // {statusCode, data}, the in-process backend behind it, the caller known by OPENID.
+  function wxauthFunction(event, ctx) {
+    if (!event || typeof event.path !== 'string') return { statusCode: 400, data: { code: 'BAD_REQUEST', message: 'the event has no path' } };
+    const header = {};
+    Object.keys(event.header || {}).forEach((k) => { header[k] = String(event.header[k]); });
+    const body = typeof event.data === 'string' ? event.data : (event.data === undefined ? '' : JSON.stringify(event.data));
+    const req = { method: String(event.method || 'GET').toUpperCase(), url: 'cloud://wxauth' + event.path, path: event.path.split('?')[0], query: '', header: header, body: body, timeout: 60000, openid: ctx.OPENID };
+    return Promise.resolve(handle(req)).then((res) => ({ statusCode: res.statusCode, data: typeof res.body === 'string' ? safeParse(res.body) : res.body }));
+  }
+
+  function safeParse(text) {
+    try { return JSON.parse(text); } catch (e) { return text; }
+  }
+
   // The in-process backend stand-in: the protocol the SDK expects from the app's server.
   function defaultBackend(req) {
     const bearer = /^Bearer (.+)$/.exec(req.header.Authorization || req.header.authorization || '');
@@ -416,23 +586,27 @@ function createWxSim(config) {
     if (req.method === 'POST' && req.path === '/auth/login') {
       let code = null;
       try { code = JSON.parse(req.body).code; } catch (e) { code = null; }
-      const r = sim.exchangeCode(code);
+      // Behind a cloud function WeChat names the caller: no code to exchange.
+      const r = req.openid ? { openid: req.openid } : sim.exchangeCode(code);
       if (r.errcode) return { statusCode: 400, body: { code: r.errcode === 40163 ? 'CODE_USED' : 'INVALID_CODE', message: r.errmsg } };
-      seq += 1;
-      const token = 'tok-' + String(seq).padStart(6, '0') + '-' + r.openid;
+      const token = 'tok-' + next() + '-' + r.openid;
       if (!bindings.has(r.openid)) bindings.set(r.openid, Math.floor(now / 1000));
       sessions.set(token, { openid: r.openid, expiresAt: now + cfg.tokenTtlSeconds * 1000, revoked: false });
-      return { statusCode: 200, body: { token: token, expiresIn: cfg.tokenTtlSeconds } };
+      const body = { token: token, expiresIn: cfg.tokenTtlSeconds };
+      if (server.profiles.has(r.openid)) body.profile = Object.assign({}, server.profiles.get(r.openid));
+      return { statusCode: 200, body: body };
     }
     if (req.method === 'POST' && req.path === '/auth/unbind') {
       // The account is deleted only with a fresh code of the same WeChat user.
       if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
       let code = null;
       try { code = JSON.parse(req.body).code; } catch (e) { code = null; }
-      const r = sim.exchangeCode(code);
+      const r = req.openid ? { openid: req.openid } : sim.exchangeCode(code);
       if (r.errcode) return { statusCode: 400, body: { code: r.errcode === 40163 ? 'CODE_USED' : 'INVALID_CODE', message: r.errmsg } };
       if (r.openid !== session.openid) return { statusCode: 403, body: { code: 'IDENTITY_MISMATCH', message: 'the code belongs to another user' } };
       bindings.delete(r.openid);
+      phones.delete(r.openid);
+      server.profiles.delete(r.openid);
       sessions.forEach((s) => { if (s.openid === r.openid) s.revoked = true; });
       return { statusCode: 200, body: { ok: true } };
     }
@@ -448,6 +622,10 @@ function createWxSim(config) {
       const n = r.phone_info.purePhoneNumber;
       return { statusCode: 200, body: { phoneNumber: n.slice(0, 3) + '****' + n.slice(-4), countryCode: r.phone_info.countryCode } };
     }
+    if (req.method === 'POST' && req.path === '/auth/profile') {
+      if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
+      return saveProfile(req, session.openid);
+    }
     if (req.method === 'POST' && req.path === '/auth/logout') {
       if (session) session.revoked = true;
       return { statusCode: 200, body: { ok: true } };
@@ -457,13 +635,61 @@ function createWxSim(config) {
     if (typeof route === 'function') return route(req, valid ? { openid: session.openid } : null, sim);
     if (req.path === '/api/me') {
       if (!valid) return { statusCode: 401, body: { code: 'UNAUTHORIZED', message: 'no valid session' } };
-      return { statusCode: 200, body: { openid: session.openid, since: bindings.get(session.openid) } };
+      const me = { openid: session.openid, since: bindings.get(session.openid) };
+      if (server.profiles.has(session.openid)) me.profile = Object.assign({}, server.profiles.get(session.openid));
+      return { statusCode: 200, body: me };
     }
     return { statusCode: 404, body: { code: 'NOT_FOUND', message: req.path } };
   }
 
+  // POST /auth/profile as the reference servers answer it: a multipart upload (file
+  // `avatar`, field `nickName`) or JSON {nickName, avatarUrl} with an https avatar.
+  function saveProfile(req, openid) {
+    const refuse = (status, code, message) => ({ statusCode: status, body: { code: code, message: message } });
+    let nick;
+    let avatar;
+    if (req.upload) {
+      nick = req.upload.formData.nickName;
+      const file = req.upload.name === 'avatar' ? req.upload.file : null;
+      if (!file) return refuse(400, 'INVALID_PROFILE', 'the avatar file part is missing');
+      if (file.bytes.length > MB) return refuse(413, 'AVATAR_TOO_LARGE', 'the avatar is larger than 1 MiB');
+      const type = imageType(file.bytes);
+      if (!type) return refuse(415, 'UNSUPPORTED_IMAGE', 'the avatar is not a PNG, JPEG, GIF or WebP image');
+      avatar = 'https://api.example.com/avatars/' + ('0'.repeat(26) + next()) + '.' + type;
+      server.avatars.set(avatar, { bytes: file.bytes, type: type });
+    } else {
+      let body = null;
+      try { body = JSON.parse(req.body); } catch (e) { body = null; }
+      if (!body || typeof body !== 'object') return refuse(400, 'INVALID_PROFILE', 'the body is not a JSON object');
+      nick = body.nickName;
+      avatar = body.avatarUrl;
+      // A cloud storage fileID only behind the cloud function (the HTTP servers take https).
+      const scheme = req.openid ? /^(https|cloud):\/\/[^\s\u0000-\u001f\u007f]+$/ : /^https:\/\/[^\s\u0000-\u001f\u007f]+$/;
+      if (typeof avatar !== 'string' || !scheme.test(avatar) || utf8Length(avatar) > 2048) {
+        return refuse(400, 'INVALID_PROFILE', 'avatarUrl must be an https URL (or a cloud:// fileID) of at most 2048 bytes');
+      }
+    }
+    nick = typeof nick === 'string' ? nick.trim() : '';
+    const chars = Array.from(nick);
+    if (!chars.length || chars.length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(nick)) {
+      return refuse(400, 'INVALID_PROFILE', 'nickName must be 1 to 64 characters without control characters');
+    }
+    const profile = { nickName: nick, avatarUrl: avatar };
+    server.profiles.set(openid, profile);
+    return { statusCode: 200, body: Object.assign({}, profile) };
+  }
+
+  function imageType(b) {
+    const at = (i, bytes) => bytes.every((x, k) => b[i + k] === x);
+    if (at(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+    if (at(0, [0xff, 0xd8, 0xff])) return 'jpg';
+    if (at(0, [0x47, 0x49, 0x46, 0x38])) return 'gif';
+    if (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50])) return 'webp';
+    return null;
+  }
+
   function handle(req) {
-    sim.backendLog.push({ method: req.method, path: req.path, header: req.header, body: req.body, timeout: req.timeout, at: now });
+    sim.backendLog.push({ method: req.method, path: req.path, header: req.header, body: req.body, upload: req.upload, timeout: req.timeout, at: now });
     const i = backendFaults.findIndex((f) => !f.path || f.path === req.path);
     if (i >= 0) return backendFaults.splice(i, 1)[0].response;
     return (cfg.backend || defaultBackend)(req, sim);
@@ -471,6 +697,8 @@ function createWxSim(config) {
 
   const sim = {
     wx: wx,
+    /** WeChat's and the backend's side: pass it as `config.server` to make a second phone of the same user. */
+    server: server,
     calls: calls,
     backendLog: [],
     /** Every toast shown (wx.showToast), in order: {title, icon, duration, at}. */
@@ -521,6 +749,27 @@ function createWxSim(config) {
     billedPhoneVerifications: 0,
     /** The number the in-process backend stored for this openid, if any. */
     storedPhone: (openid) => phones.get(openid),
+    /** The profile the in-process backend stored for this openid ({nickName, avatarUrl}), if any. */
+    storedProfile: (openid) => server.profiles.get(openid),
+    /** The bytes the backend serves at an avatar URL it issued, if any. */
+    avatarBytes: (url) => { const a = server.avatars.get(url); return a ? a.bytes.slice() : undefined; },
+    /**
+     * The user taps `<button open-type="chooseAvatar">` and picks a picture: resolves with
+     * the event's `detail` ({avatarUrl: a temporary file on this phone}), after the privacy
+     * gate (the avatar is a privacy interface; a refusal resolves with {errMsg} and no file).
+     * `bytes` (an array of byte values) replaces the picture, a small PNG; `path` names the
+     * temporary file (WeChat's own names look like `http://tmp/….png` or `wxfile://tmp_….png`).
+     */
+    chooseAvatar: (bytes, path) => new Promise((resolve) => {
+      log('button.chooseAvatar');
+      privacyGate('button.chooseAvatar', () => {
+        if (!path) path = 'http://tmp/' + next() + '.png';
+        files.set(path, { bytes: bytes ? Array.from(bytes) : PNG.slice() });
+        defer(() => resolve({ avatarUrl: path }));
+      }, (text, errno) => defer(() => resolve({ errMsg: 'chooseAvatar:fail ' + text, errno: errno })));
+    }),
+    /** Whether a temporary file exists on this phone. */
+    hasFile: (path) => files.has(path),
     /**
      * The user taps a `getPhoneNumber` (or `getRealtimePhoneNumber`) button: resolves with
      * the event's `detail` as WeChat gives it. Privacy comes first (the button is a privacy
@@ -543,8 +792,7 @@ function createWxSim(config) {
           defer(() => resolve({ errMsg: api + ':ok', encryptedData: 'sim-encrypted', iv: 'sim-iv' }));
           return;
         }
-        seq += 1;
-        const code = 'phone-' + String(seq).padStart(6, '0');
+        const code = 'phone-' + next();
         phoneCodes.set(code, { issuedAt: now, used: false, openid: cfg.user.openid });
         sim.billedPhoneVerifications += 1;
         const hook = typeof cfg.onPhoneCodeMinted === 'function' ? cfg.onPhoneCodeMinted(code, cfg.phone) : null;

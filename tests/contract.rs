@@ -26,11 +26,27 @@ extern "C" {
     fn case_names() -> Array;
 }
 
-/// The environment a case runs in: `createAuth` is `Auth.create` itself.
+// The shim's cloud transport (js-glue/cloud.js, CommonJS), evaluated here so that the
+// cases with `cloud` run against `Auth.create` as they do through dist/index.js.
+#[wasm_bindgen(inline_js = "export function withCloud(create, src) {
+  const m = { exports: {} };
+  new Function('module', 'exports', src)(m, m.exports);
+  return (o) => (o && o.cloud !== undefined && o.cloud !== null
+    ? Promise.resolve().then(() => create(Object.assign({}, o, m.exports.options(o.cloud))))
+    : create(o));
+}")]
+extern "C" {
+    #[wasm_bindgen(js_name = withCloud)]
+    fn with_cloud(create: &JsValue, source: &str) -> JsValue;
+}
+
+/// The environment a case runs in: `createAuth` is `Auth.create` itself, with the shim's
+/// `cloud` option applied as dist/index.js applies it.
 fn env() -> JsValue {
     let env = Object::new();
     let create = Closure::<dyn FnMut(JsValue) -> Promise>::new(Auth::create_js);
-    Reflect::set(&env, &"createAuth".into(), create.as_ref()).expect("set createAuth");
+    let create_auth = with_cloud(create.as_ref(), include_str!("../js-glue/cloud.js"));
+    Reflect::set(&env, &"createAuth".into(), &create_auth).expect("set createAuth");
     create.forget();
     env.into()
 }
@@ -138,6 +154,14 @@ cases! {
     phone_a_decline_no_quota_an_old_base_library_and_no_privacy_agreement_each_have_their_code_and_nothing_is_sent => "phone: a decline, no quota, an old base library and no privacy agreement each have their code, and nothing is sent",
     phone_a_refusal_or_a_failure_is_never_retried_with_the_same_code_the_page_asks_for_another_tap => "phone: a refusal or a failure is never retried with the same code; the page asks for another tap",
     phone_needs_the_phoneurl_option_and_a_session_an_expired_session_is_renewed_before_the_code_leaves => "phone: needs the phoneUrl option and a session; an expired session is renewed before the code leaves",
+    profile_with_profileurl_the_chosen_avatar_is_uploaded_after_login_and_a_second_phone_gets_the_profile_at_its_login => "profile: with profileUrl the chosen avatar is uploaded after login and a second phone gets the profile at its login",
+    profile_saveprofile_takes_the_new_profile_only_once_the_backend_has_it_a_refusal_or_a_failure_changes_nothing => "profile: saveProfile takes the new profile only once the backend has it; a refusal or a failure changes nothing",
+    profile_without_profileurl_nothing_leaves_the_phone_with_it_a_401_renews_and_the_profile_goes_again => "profile: without profileUrl nothing leaves the phone; with it, a 401 renews and the profile goes again",
+    cloud_with_a_cloud_function_login_is_one_call_with_no_wx_login_requests_phone_and_logout_go_through_it_with_the_session => "cloud: with a cloud function, login is one call with no wx.login; requests, phone and logout go through it with the session",
+    cloud_a_missing_function_a_function_that_throws_and_a_broken_answer_are_typed_errors_that_change_nothing => "cloud: a missing function, a function that throws and a broken answer are typed errors that change nothing",
+    cloud_callcontainer_carries_the_same_http_api_to_a_cloudrun_service_with_the_wx_login_code => "cloud: callContainer carries the same HTTP API to a CloudRun service, with the wx.login code",
+    cloud_the_avatar_goes_to_cloud_storage_and_its_fileid_is_the_saved_avatar => "cloud: the avatar goes to cloud storage and its fileID is the saved avatar",
+    cloud_a_bad_cloud_option_or_a_missing_wx_cloud_is_invalid_argument => "cloud: a bad cloud option or a missing wx.cloud is INVALID_ARGUMENT",
     state_never_carries_the_token => "state: never carries the token",
 }
 

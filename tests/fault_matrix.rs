@@ -38,6 +38,7 @@ mod native {
             logout_url: true,
             unbind_url: true,
             phone_url: true,
+            profile_url: true,
             check_session: true,
             backoff: wx_auth::retry::Backoff {
                 attempts: 2,
@@ -96,6 +97,8 @@ mod native {
         Restart,
         /// The user taps the phone button (a billed code), then the page verifies it.
         Phone,
+        /// `saveProfile` with a new nickname and a new avatar file.
+        SaveProfile,
     }
 
     struct Flow {
@@ -181,6 +184,11 @@ mod native {
             run: Run::Phone,
         },
         Flow {
+            name: "saveProfile",
+            before: Before::Expired,
+            run: Run::SaveProfile,
+        },
+        Flow {
             name: "openPrivacyContract",
             before: Before::Agreed,
             run: Run::Call(|| Call::OpenPrivacyContract),
@@ -196,6 +204,10 @@ mod native {
                 let event = w.phone_event();
                 Some(w.tap(Call::VerifyPhone(event)))
             }
+            Run::SaveProfile => Some(w.call(Call::SaveProfile(wx_auth::profile::ProfilePatch {
+                nick_name: Some("小红".into()),
+                avatar_url: Some("wxfile://tmp/b.png".into()),
+            }))),
             Run::SetProfile => {
                 return match w.set_profile(Some("小红"), Some("wxfile://tmp/b.png")) {
                     Ok(_) => {
@@ -278,11 +290,11 @@ mod native {
         let agreed_on_the_way = state_before == AuthState::Anonymous
             && state == AuthState::PrivacyAgreed
             && w.privacy_agreed;
-        let renewed_on_the_way =
-            (flow.name.starts_with("request") || flow.name == "unbind" || flow.name == "phone")
-                && state.kind() == StateKind::LoggedIn
-                && state.session().map(|s| s.expires_at())
-                    > state_before.session().map(|s| s.expires_at());
+        let renewed_on_the_way = (flow.name.starts_with("request")
+            || matches!(flow.name, "unbind" | "phone" | "saveProfile"))
+            && state.kind() == StateKind::LoggedIn
+            && state.session().map(|s| s.expires_at())
+                > state_before.session().map(|s| s.expires_at());
         let ended_by_renewal = state.kind() == StateKind::LoggedOut
             && matches!(
                 state.logout_reason(),

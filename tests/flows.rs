@@ -765,3 +765,296 @@ fn verify_phone_needs_the_option_and_a_session() {
     assert_eq!(code(&w, id), Some("NOT_LOGGED_IN"));
     assert_eq!(w.count("request /auth/phone"), 0);
 }
+
+// ---- The profile on the backend (profileUrl) ----
+
+fn profile_config() -> Config {
+    Config {
+        profile_url: true,
+        ..Config::default()
+    }
+}
+
+fn save(nick: Option<&str>, avatar: Option<&str>) -> Call<world::Native> {
+    Call::SaveProfile(wx_auth::profile::ProfilePatch {
+        nick_name: nick.map(Into::into),
+        avatar_url: avatar.map(Into::into),
+    })
+}
+
+fn profile_of(w: &World) -> Option<(String, String, bool)> {
+    w.state().profile().map(|p| {
+        (
+            p.nick_name().to_string(),
+            p.avatar_url().to_string(),
+            p.saved(),
+        )
+    })
+}
+
+#[test]
+fn a_profile_given_before_login_is_uploaded_after_it_and_marked_saved() {
+    let mut w = World::new(profile_config(), false);
+    w.set_profile(Some("小明"), Some("wxfile://tmp/a.png"))
+        .unwrap();
+    w.run();
+    assert_eq!(w.count("request /auth/profile"), 0, "no session yet");
+    let id = w.call(Call::Login);
+    w.run();
+    assert_eq!(
+        w.outcome(id).and_then(state_kind),
+        Some(StateKind::LoggedIn)
+    );
+    assert_eq!(w.count("request /auth/profile"), 1);
+    let avatar = "https://api.example.com/avatars/1.png".to_string();
+    assert_eq!(profile_of(&w), Some(("小明".into(), avatar.clone(), true)));
+    assert_eq!(w.backend.profile, Some(("小明".into(), avatar)));
+    assert!(w.record_text().unwrap().contains(r#""saved":true"#));
+    // Saved once: a restart or a renewal sends nothing again.
+    w.restart();
+    w.advance(7200 * 1000);
+    w.call(me());
+    w.run();
+    assert_eq!(w.count("request /auth/profile"), 1);
+}
+
+#[test]
+fn a_login_on_a_new_device_restores_the_saved_profile() {
+    let mut w = World::new(profile_config(), false);
+    w.backend.profile = Some((
+        "小明".into(),
+        "https://api.example.com/avatars/7.png".into(),
+    ));
+    let id = w.call(Call::Login);
+    w.run();
+    assert_eq!(
+        w.outcome(id).and_then(state_kind),
+        Some(StateKind::LoggedIn)
+    );
+    assert_eq!(
+        profile_of(&w),
+        Some((
+            "小明".into(),
+            "https://api.example.com/avatars/7.png".into(),
+            true
+        ))
+    );
+    assert_eq!(w.count("request /auth/profile"), 0, "nothing to upload");
+    // A saved profile gives way to a newer one the backend holds at the next login.
+    w.backend.profile = Some((
+        "小明2".into(),
+        "https://api.example.com/avatars/8.png".into(),
+    ));
+    w.call(Call::Logout);
+    w.run();
+    w.call(Call::Login);
+    w.run();
+    assert_eq!(profile_of(&w).map(|p| p.0), Some("小明2".into()));
+}
+
+#[test]
+fn an_unsaved_profile_on_the_device_wins_over_the_backends_and_is_uploaded() {
+    let mut w = World::new(profile_config(), false);
+    w.backend.profile = Some((
+        "旧名".into(),
+        "https://api.example.com/avatars/7.png".into(),
+    ));
+    w.set_profile(Some("新名"), Some("https://thirdwx.qlogo.cn/a/132"))
+        .unwrap();
+    w.call(Call::Login);
+    w.run();
+    assert_eq!(
+        profile_of(&w),
+        Some(("新名".into(), "https://thirdwx.qlogo.cn/a/132".into(), true)),
+        "an https avatar goes as JSON and is kept"
+    );
+    assert_eq!(
+        w.backend.profile.as_ref().map(|p| p.0.as_str()),
+        Some("新名")
+    );
+}
+
+#[test]
+fn set_profile_while_logged_in_saves_in_the_background() {
+    let mut w = World::new(profile_config(), false);
+    w.call(Call::Login);
+    w.run();
+    let state = w
+        .set_profile(Some("小红"), Some("wxfile://tmp/b.png"))
+        .unwrap();
+    assert!(
+        !state.profile().unwrap().saved(),
+        "unsaved until the backend answers"
+    );
+    w.run();
+    assert_eq!(
+        profile_of(&w).map(|p| (p.0, p.2)),
+        Some(("小红".into(), true))
+    );
+    // Refused in the background: the profile stays on the device, unsaved.
+    let mut w = World::new(profile_config(), false);
+    w.call(Call::Login);
+    w.run();
+    w.set_profile(Some("小红"), Some("/etc/passwd")).unwrap();
+    w.run();
+    assert_eq!(
+        profile_of(&w),
+        Some(("小红".into(), "/etc/passwd".into(), false))
+    );
+}
+
+#[test]
+fn save_profile_takes_the_new_profile_only_once_the_backend_has_it() {
+    let mut w = World::new(profile_config(), false);
+    w.set_profile(Some("小明"), Some("wxfile://tmp/a.png"))
+        .unwrap();
+    w.call(Call::Login);
+    w.run();
+    let before = profile_of(&w);
+    let record = w.record_text();
+    // Refused (415): nothing changes on the device.
+    let id = w.call(save(Some("小红"), Some("/not/an/image")));
+    w.run();
+    assert_eq!(code(&w, id), Some("PROFILE_REJECTED"));
+    assert_eq!(profile_of(&w), before);
+    assert_eq!(w.record_text(), record);
+    // A network failure: the same.
+    let next = w.log.len();
+    w.armed.insert(next, Fault::Timeout);
+    let id = w.call(save(Some("小红"), None));
+    w.run();
+    assert_eq!(code(&w, id), Some("NETWORK"));
+    assert_eq!(profile_of(&w), before);
+    // Accepted: resolves with the saved profile, its avatar the backend's URL.
+    let id = w.call(save(Some("小红"), Some("wxfile://tmp/c.png")));
+    w.run();
+    match w.outcome(id) {
+        Some(Outcome::State(s)) => {
+            let p = s.profile().unwrap();
+            assert_eq!(p.nick_name(), "小红");
+            assert_eq!(p.avatar_url(), "https://api.example.com/avatars/2.png");
+            assert!(p.saved());
+        }
+        other => panic!("expected the state, got {other:?}"),
+    }
+    // Only the nickname changes: the saved https avatar goes as JSON, no upload.
+    let id = w.call(save(Some("小红2"), None));
+    w.run();
+    assert!(matches!(w.outcome(id), Some(Outcome::State(_))));
+    assert_eq!(w.backend.uploads, 2);
+    assert_eq!(profile_of(&w).map(|p| p.0), Some("小红2".into()));
+}
+
+#[test]
+fn a_401_fails_the_save_renews_and_an_unsaved_profile_goes_again_after_the_renewal() {
+    let mut w = World::new(profile_config(), false);
+    w.call(Call::Login);
+    w.run();
+    let revoke = |w: &mut World| {
+        let token = w.state().session().unwrap().token().to_string();
+        w.backend.sessions.get_mut(&token).unwrap().revoked = true;
+    };
+    // A page's saveProfile: fails, the device keeps what it had, the session is renewed.
+    revoke(&mut w);
+    let id = w.call(save(Some("小明"), Some("wxfile://tmp/a.png")));
+    w.run();
+    assert_eq!(code(&w, id), Some("NOT_LOGGED_IN"));
+    assert_eq!(w.state().profile(), None);
+    assert_eq!(w.count("login"), 2, "renewed in the background");
+    assert_eq!(w.state().kind(), StateKind::LoggedIn);
+    // A background save: sent again once the renewal lands, and saved.
+    revoke(&mut w);
+    w.set_profile(Some("小明"), Some("wxfile://tmp/a.png"))
+        .unwrap();
+    w.run();
+    assert_eq!(w.count("login"), 3);
+    assert_eq!(w.count("request /auth/profile"), 3);
+    assert_eq!(
+        profile_of(&w).map(|p| (p.0, p.2)),
+        Some(("小明".into(), true))
+    );
+}
+
+#[test]
+fn without_profile_url_the_profile_stays_on_the_device() {
+    let mut w = agreed();
+    w.set_profile(Some("小明"), Some("wxfile://tmp/a.png"))
+        .unwrap();
+    w.call(Call::Login);
+    w.run();
+    w.set_profile(Some("小红"), None).unwrap();
+    w.run();
+    assert_eq!(w.count("request /auth/profile"), 0);
+    assert_eq!(profile_of(&w).map(|p| p.2), Some(false));
+    let id = w.call(save(None, None));
+    w.run();
+    assert_eq!(code(&w, id), Some("INVALID_ARGUMENT"));
+}
+
+#[test]
+fn an_unbind_during_a_save_keeps_its_answer_from_the_state() {
+    let config = Config {
+        unbind_url: true,
+        ..profile_config()
+    };
+    let mut w = World::new(config, false);
+    w.call(Call::Login);
+    w.run();
+    let id = w.call(save(Some("小明"), Some("wxfile://tmp/a.png")));
+    w.call(Call::Unbind);
+    w.run();
+    assert_eq!(w.state().kind(), StateKind::PrivacyAgreed);
+    assert_eq!(
+        w.state().profile(),
+        None,
+        "the answer came for an account now gone"
+    );
+    assert!(w.outcome(id).is_some());
+}
+
+// ---- Login without a code (the cloud transport's cloud function) ----
+
+#[test]
+fn without_a_code_login_renewal_and_unbind_call_no_wx_login() {
+    let config = Config {
+        login_without_code: true,
+        unbind_url: true,
+        ..Config::default()
+    };
+    let mut w = World::new(config, false);
+    w.backend.platform_identity = true;
+    let id = w.call(Call::Login);
+    w.run();
+    assert_eq!(
+        w.outcome(id).and_then(state_kind),
+        Some(StateKind::LoggedIn)
+    );
+    assert_eq!(w.count("login"), 0);
+    assert_eq!(w.count("request /auth/login"), 1);
+    // A renewal on expiry: the same, with the budget and the resend as ever.
+    w.advance(7200 * 1000);
+    let id = w.call(me());
+    w.run();
+    assert!(matches!(w.outcome(id), Some(Outcome::Response(r)) if r.status == 200));
+    assert_eq!((w.count("login"), w.count("request /auth/login")), (0, 2));
+    // A busy backend is retried, still without a code.
+    w.call(Call::Logout);
+    w.run();
+    let next = w.log.len();
+    w.armed.insert(next, Fault::Http503);
+    let id = w.call(Call::Login);
+    w.run();
+    assert_eq!(
+        w.outcome(id).and_then(state_kind),
+        Some(StateKind::LoggedIn)
+    );
+    assert_eq!(w.count("request /auth/login"), 4, "the 503, then the retry");
+    let id = w.call(Call::Unbind);
+    w.run();
+    assert_eq!(
+        w.outcome(id).and_then(state_kind),
+        Some(StateKind::PrivacyAgreed)
+    );
+    assert_eq!(w.count("login"), 0, "never a wx.login");
+    assert!(!w.backend.bound);
+}

@@ -44,6 +44,8 @@ enum Action {
     Reset,
     Unbind,
     Phone,
+    /// `saveProfile(fields)` with these fields.
+    SaveProfile(Option<&'static str>, Option<&'static str>),
     Setting,
     TapOpenSetting,
     Contract,
@@ -73,7 +75,8 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         2 => Just(Action::AgreePrivacy),
         1 => Just(Action::TapProfile),
-        1 => (text.clone(), text).prop_map(|(n, a)| Action::SetProfile(n, a)),
+        1 => (text.clone(), text.clone()).prop_map(|(n, a)| Action::SetProfile(n, a)),
+        1 => (text.clone(), text).prop_map(|(n, a)| Action::SaveProfile(n, a)),
         3 => Just(Action::Login),
         3 => Just(Action::Request),
         2 => Just(Action::Logout),
@@ -105,6 +108,12 @@ fn step(w: &mut World, action: Action) {
             if w.set_profile(nick, avatar).is_err() {
                 assert_eq!(w.state(), &before, "a refused setProfile changed the state");
             }
+        }
+        Action::SaveProfile(nick, avatar) => {
+            w.call(Call::SaveProfile(wx_auth::profile::ProfilePatch {
+                nick_name: nick.map(Into::into),
+                avatar_url: avatar.map(Into::into),
+            }));
         }
         Action::Login => {
             w.call(Call::Login);
@@ -186,6 +195,15 @@ fn check(w: &World) {
     }
     assert!(w.token_is_live(), "a token from before a logout came back");
     assert!(w.phone_codes_sent_once(), "a phone code was sent twice");
+    // A profile marked saved is one the backend saved (a later save from this device may
+    // have replaced it there, if a logout came between and its answer was not taken).
+    if let Some(p) = w.state().profile().filter(|p| p.saved()) {
+        let held = (p.nick_name().to_string(), p.avatar_url().to_string());
+        assert!(
+            w.backend.saved_profiles.contains(&held),
+            "a profile marked saved that the backend never saved: {held:?}"
+        );
+    }
 }
 
 /// Delivers everything and declines every prompt: then every call has settled.
@@ -215,6 +233,7 @@ proptest! {
         require_profile in any::<bool>(),
         check_session in any::<bool>(),
         old_base in any::<bool>(),
+        without_code in any::<bool>(),
         policy in prop_oneof![Just(PromptPolicy::Agree), Just(PromptPolicy::Disagree), Just(PromptPolicy::Wait)],
         actions in proptest::collection::vec(action(), 1..30),
     ) {
@@ -224,11 +243,14 @@ proptest! {
             logout_url: true,
             unbind_url: true,
             phone_url: true,
+            profile_url: true,
+            login_without_code: without_code,
             backoff: Backoff { attempts: 3, base_ms: 100, max_ms: 400 },
             renewals: RenewalBudget { max: 3, per_ms: 60_000 },
         };
         let version = if old_base { "2.20.0" } else { "3.3.4" };
         let mut w = World::with_version(config, needs_privacy, version);
+        w.backend.platform_identity = without_code;
         w.prompt_policy = policy;
         for a in actions {
             step(&mut w, a);

@@ -22,14 +22,14 @@ use wx_auth::ErrorCode;
 /// A stored state built from `kind`, or `None` when the parts make no valid state.
 fn state(
     kind: u8,
-    profile: Option<(String, String)>,
+    profile: Option<(String, String, bool)>,
     token: &str,
     issued_at: u64,
     lifetime: u64,
     reason: u8,
 ) -> Option<AuthState> {
     let profile = match profile {
-        Some((nick, avatar)) => Some(Profile::new(&nick, &avatar).ok()?),
+        Some((nick, avatar, saved)) => Some(Profile::new(&nick, &avatar).ok()?.with_saved(saved)),
         None => None,
     };
     let reason = [
@@ -72,7 +72,7 @@ proptest! {
     #[test]
     fn the_record_written_is_the_wire_record(
         kind in any::<u8>(),
-        profile in proptest::option::of((text(12), text(24))),
+        profile in proptest::option::of((text(12), text(24), any::<bool>())),
         token in "[!-~]{1,40}",
         issued_at in prop_oneof![any::<u64>(), 1_600_000_000_000u64..1_900_000_000_000],
         lifetime in prop_oneof![1u64..10_000_000, any::<u64>()],
@@ -142,6 +142,7 @@ fn the_wire_names_are_camel_case() {
         profile: Some(RecordProfile {
             nick_name: "n".into(),
             avatar_url: "a".into(),
+            saved: false,
         }),
         reason: None,
     };

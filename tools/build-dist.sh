@@ -37,7 +37,7 @@ const z = require("zlib"), fs = require("fs"), f = process.argv[1];
 fs.writeFileSync(f + ".br", z.brotliCompressSync(fs.readFileSync(f), {
   params: { [z.constants.BROTLI_PARAM_QUALITY]: 11, [z.constants.BROTLI_PARAM_SIZE_HINT]: fs.statSync(f).size } }));
 ' "dist.tmp/$crate.wasm"
-cp js-glue/index.js js-glue/text-codec.js js-glue/index.d.ts js-glue/messages.js js-glue/messages.d.ts dist.tmp/
+cp js-glue/index.js js-glue/cloud.js js-glue/text-codec.js js-glue/index.d.ts js-glue/messages.js js-glue/messages.d.ts dist.tmp/
 # Comments and whitespace out, local names shortened (tools/minify.js says what is kept).
-node tools/minify.js dist.tmp/index.js "dist.tmp/$crate.js" dist.tmp/text-codec.js dist.tmp/messages.js
+node tools/minify.js dist.tmp/index.js dist.tmp/cloud.js "dist.tmp/$crate.js" dist.tmp/text-codec.js dist.tmp/messages.js
 rm -rf dist && mv dist.tmp dist

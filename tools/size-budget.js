@@ -7,8 +7,12 @@ const { sizes } = require('./sizes.js');
 
 const BUDGET = {
   // measured 23,243 B brotli: the sans-IO engine with no executor (24,898 before it), then
-  // the MVP module (+37 B); 23,243 plus 10% is 25,600
-  'wx_auth.wasm (brotli)': { bytes: 25600, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
+  // the MVP module (+37 B); 23,243 plus 10% is 25,600. Then 24,389 B with phone
+  // verification, and 26,040 B with the profile on the backend (+1,651 B: saveProfile, the
+  // background save after login and setProfile, wx.uploadFile, the saved flag in the
+  // state and the record); the budget rose by that much, to 27,300. Then 26,340 B with
+  // loginWithoutCode and the transport hooks of the cloud transport (+300 B)
+  'wx_auth.wasm (brotli)': { bytes: 27300, measure: (dir) => sizes(path.join(dir, 'wx_auth.wasm')).brotli },
   // measured 678 + 2,421 + 744 = 3,843 B gzip (the glue grew with the structural
   // accessors that took the request overhead from ~42 to ~15 µs); then 678 + 2,581 + 744
   // = 4,003 B with the MVP module, against 3,840 B for the same code with reference
@@ -18,6 +22,12 @@ const BUDGET = {
   'shim + glue + text-codec (gzip)': {
     bytes: 4263,
     measure: (dir) => ['index.js', 'wx_auth.js', 'text-codec.js'].reduce((n, f) => n + sizes(path.join(dir, f)).gzip, 0),
+  },
+  // The cloud transport's carrier mapping, required only by an app that sets `cloud`:
+  // measured 1,237 B gzip; plus 5%
+  'cloud.js (gzip, cloud transport only)': {
+    bytes: 1300,
+    measure: (dir) => sizes(path.join(dir, 'cloud.js')).gzip,
   },
 };
 

@@ -7,4 +7,8 @@ module.exports = {
   // WXWebAssembly takes a package path, nothing else: this is where "build npm" (or
   // `make dist`) puts the package's miniprogram files.
   wasmPath: '/miniprogram_npm/wx-auth/wx_auth.wasm.br',
+  // No server? Use WeChat Cloud Development instead: deploy examples/cloudfunctions/wxauth
+  // and set, for example, cloud: { env: 'your-env-id', function: 'wxauth' }. The URLs
+  // above then keep only their paths; nothing else changes. null: the HTTP backend.
+  cloud: null,
 };

@@ -4,7 +4,8 @@
 //! log the user back in. Logout and reset revoke the session on the backend afterwards,
 //! best effort: the local change has happened whatever it answers. Unbind deletes the
 //! account on the backend first, with a fresh `wx.login` code as the proof that the user
-//! is present, and changes nothing locally unless the backend confirms.
+//! is present (none when WeChat tells the backend who calls, `login_without_code`), and
+//! changes nothing locally unless the backend confirms.
 
 use super::commit::Job;
 use super::flight::Token;
@@ -106,6 +107,15 @@ impl<H: Host> Engine<H> {
     fn unbind_token(&mut self, call: Option<CallId>, renewed: bool) {
         match self.token(None, renewed) {
             Err(e) => self.settle(call, Err(e)),
+            Ok(Token::Send(token)) if self.config.login_without_code => {
+                // WeChat vouches for the caller: no code to prove the user is present.
+                let unbind = Unbind {
+                    token: String::new(),
+                    step: Step::Reply,
+                };
+                let body = super::flight::NO_CODE.into();
+                self.send(call, Flow::Unbind(unbind), Send::Unbind { body, token });
+            }
             Ok(Token::Send(token)) => {
                 let unbind = Unbind {
                     token,

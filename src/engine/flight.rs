@@ -18,6 +18,9 @@ use crate::machine::{Flight, LoginStart, TokenUse, Transition};
 use crate::state::LogoutReason;
 use alloc::string::String;
 
+/// The body of a login or unbind with `login_without_code`.
+pub(super) const NO_CODE: &str = "{}";
+
 /// What a call that needs the session goes on with ([`Engine::token`]).
 pub(super) enum Token {
     /// Send with this bearer token.
@@ -124,6 +127,11 @@ impl<H: Host> Engine<H> {
     }
 
     fn attempt(&mut self, mut run: Run) {
+        if self.config.login_without_code {
+            // WeChat tells the backend who calls (a cloud function's OPENID).
+            run.step = Step::Exchange(self.now);
+            return self.send(None, Flow::Flight(run), Send::Login(NO_CODE.into()));
+        }
         run.step = Step::Code;
         self.wx(None, Flow::Flight(run), WxCall::Login);
     }
@@ -150,14 +158,14 @@ impl<H: Host> Engine<H> {
             (Step::Exchange(sent_at), Event::Reply(result)) => {
                 let session = match result {
                     Ok(Reply::Text { status, body }) => {
-                        exchange::parse_reply_with::<H::Doc>(status, &body, sent_at)
+                        exchange::parse_login_with::<H::Doc>(status, &body, sent_at)
                     }
                     Ok(Reply::Page { .. }) => Err(super::unexpected()),
                     Err(f) => Err(AuthError::from_wx(ErrorCode::Network, f)),
                 };
                 match session {
-                    Ok(session) => {
-                        let job = Job::Apply(Transition::LoggedIn(session), Some(run.flight));
+                    Ok((session, held)) => {
+                        let job = Job::Apply(Transition::LoggedIn(session, held), Some(run.flight));
                         self.commit(None, Flow::Flight(run), job);
                     }
                     Err(e) => self.attempt_failed(run, e),
@@ -204,6 +212,9 @@ impl<H: Host> Engine<H> {
     /// The flight is over: every task waiting for it goes on, in the order they came.
     fn land(&mut self, flight: Flight, result: Result<(), AuthError>) {
         self.machine.end_flight(flight);
+        if result.is_ok() {
+            self.sync_profile();
+        }
         while let Some(task) = self.take(Wait::Flight(flight.id())) {
             self.step(task, Event::Flight(result.clone()));
         }

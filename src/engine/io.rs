@@ -4,6 +4,7 @@
 use crate::doc::Doc;
 use crate::error::AuthError;
 use crate::phone::PhoneEvent;
+use crate::profile::ProfilePatch;
 use crate::scope::Scopes;
 use crate::state::AuthState;
 use crate::version::BaseVersion;
@@ -81,6 +82,9 @@ pub enum Call<H: Host> {
     OpenPrivacyContract,
     /// `verifyPhoneNumber(detail)`: the phone button's event, sent once to `phoneUrl`.
     VerifyPhone(PhoneEvent),
+    /// `saveProfile(fields?)`: the profile with these fields (none: as it is) saved to
+    /// `profileUrl`, then taken by the device.
+    SaveProfile(ProfilePatch),
 }
 
 /// A page's answer to a privacy prompt.
@@ -170,6 +174,24 @@ pub enum Send<H: Host> {
         /// The bearer token.
         token: String,
     },
+    /// `POST profileUrl` with this JSON body (`{nickName, avatarUrl}`) and the bearer
+    /// token; read as text.
+    Profile {
+        /// The body.
+        body: String,
+        /// The bearer token.
+        token: String,
+    },
+    /// `wx.uploadFile` to `profileUrl`: this file as `avatar`, the form field `nickName`
+    /// and the bearer token; its `{statusCode, data}` read as text.
+    Upload {
+        /// The avatar's temporary file path (`chooseAvatar`'s `avatarUrl`).
+        file: String,
+        /// The nickname.
+        nick_name: String,
+        /// The bearer token.
+        token: String,
+    },
 }
 
 /// What a settled page call resolves with.
@@ -233,8 +255,8 @@ pub enum Stored {
 
 /// `wx.request`'s answer.
 pub enum Reply<H: Host> {
-    /// The answer to [`Send::Login`], [`Send::Unbind`] or [`Send::Phone`]: the status and
-    /// the body as text.
+    /// The answer to [`Send::Login`], [`Send::Unbind`], [`Send::Phone`],
+    /// [`Send::Profile`] or [`Send::Upload`]: the status and the body as text.
     Text {
         /// The HTTP status.
         status: u16,

@@ -13,7 +13,7 @@
 //! retries and backoff, renewal on expiry or a 401 with one resend and a budget,
 //! logout, reset and unbind racing what is in flight, the write-then-apply commit, the
 //! start-up read with the storage-mode policy, the privacy prompt relay, the profile and
-//! the phone-number verification.
+//! the phone-number verification, and the profile's save on the backend.
 
 mod account;
 mod commit;
@@ -106,6 +106,8 @@ enum Flow<H: Host> {
     Unbind(account::Unbind),
     /// `verifyPhoneNumber()`: waiting for a renewal, or for the backend.
     Phone(phone::Phone),
+    /// `saveProfile()` or a background save: waiting for a renewal, or for the backend.
+    SaveProfile(profile::Save),
     /// `getSetting()` / `openSetting()`.
     Scopes,
     Contract,
@@ -159,6 +161,7 @@ impl<H: Host> Engine<H> {
             Call::OpenSetting => self.wx(c, Flow::Scopes, WxCall::OpenSetting),
             Call::OpenPrivacyContract => self.wx(c, Flow::Contract, WxCall::OpenPrivacyContract),
             Call::VerifyPhone(event) => self.verify_phone(c, event),
+            Call::SaveProfile(patch) => self.save_profile(c, patch),
         }
         id
     }
@@ -205,6 +208,7 @@ impl<H: Host> Engine<H> {
             Flow::Reset(revoke) => self.step_reset(call, revoke, event),
             Flow::Unbind(unbind) => self.step_unbind(call, unbind, event),
             Flow::Phone(phone) => self.step_phone(call, phone, event),
+            Flow::SaveProfile(save) => self.step_save(call, save, event),
             Flow::Scopes => self.step_scopes(call, event),
             Flow::Contract => self.step_contract(call, event),
             Flow::Flight(run) => self.step_flight(run, event),

@@ -117,18 +117,7 @@ impl Auth {
     /// Sets profile fields from the avatar button and the nickname form; returns the state.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(&self, fields: JsValue) -> Result<JsValue, JsValue> {
-        let patch = (|| {
-            if !fields.is_object() {
-                return Err(AuthError::argument(
-                    "setProfile needs {avatarUrl?, nickName?}",
-                ));
-            }
-            Ok(ProfilePatch {
-                nick_name: js::opt_string(&fields, "nickName")?,
-                avatar_url: js::opt_string(&fields, "avatarUrl")?,
-            })
-        })()
-        .map_err(|e| error_value(&e))?;
+        let patch = patch_of(&fields, false).map_err(|e| error_value(&e))?;
         let now = self.edge.now();
         let result = self
             .edge
@@ -136,6 +125,17 @@ impl Auth {
             .unwrap_or_else(|| Err(busy()));
         self.edge.drain();
         result.map(|s| state_value(&s)).map_err(|e| error_value(&e))
+    }
+
+    /// Saves the profile on the backend (`profileUrl`), with `fields` applied first if
+    /// given (`{avatarUrl?, nickName?}`), and resolves to the state once the backend has
+    /// it; on failure the profile on the device is as it was.
+    #[wasm_bindgen(js_name = saveProfile)]
+    pub fn save_profile(&self, fields: JsValue) -> Promise {
+        match patch_of(&fields, true) {
+            Ok(patch) => self.edge.call(Call::SaveProfile(patch)),
+            Err(e) => reject(&e),
+        }
     }
 
     /// Logs in (or joins the login in progress); resolves to the state.
@@ -203,4 +203,20 @@ impl Auth {
     pub fn open_privacy_contract(&self) -> Promise {
         self.edge.call(Call::OpenPrivacyContract)
     }
+}
+
+/// `{avatarUrl?, nickName?}` of `setProfile`, or of `saveProfile` (where it may be absent).
+fn patch_of(fields: &JsValue, optional: bool) -> Result<ProfilePatch, AuthError> {
+    if optional && (fields.is_undefined() || fields.is_null()) {
+        return Ok(ProfilePatch::default());
+    }
+    if !fields.is_object() {
+        return Err(AuthError::argument(
+            "the profile fields are {avatarUrl?, nickName?}",
+        ));
+    }
+    Ok(ProfilePatch {
+        nick_name: js::opt_string(fields, "nickName")?,
+        avatar_url: js::opt_string(fields, "avatarUrl")?,
+    })
 }

@@ -321,6 +321,25 @@ impl Edge {
                 fill_post(&o, url, Some(body), Some(token));
                 Tag::Text
             }
+            Send::Profile { body, token } => {
+                let url = self.options.profile_url.as_ref().unwrap_or(&none);
+                fill_post(&o, url, Some(body), Some(token));
+                Tag::Text
+            }
+            Send::Upload {
+                file,
+                nick_name,
+                token,
+            } => {
+                let url = self.options.profile_url.as_ref().unwrap_or(&none);
+                fill_post(&o, url, None, Some(token));
+                o.set_file_path(file);
+                o.set_name("avatar");
+                let form = super::js::out();
+                super::js::set(&form, "nickName", &JsValue::from_str(nick_name));
+                o.set_form_data(&form);
+                Tag::Text
+            }
             Send::Logout(token) => {
                 let url = self.options.logout_url.as_ref().unwrap_or(&none);
                 fill_post(&o, url, None, Some(token));
@@ -333,7 +352,19 @@ impl Edge {
         };
         o.set_timeout(self.options.timeout_ms as f64);
         self.callbacks(&o, op, tag);
-        if let Err(f) = wx::request(&o) {
+        let (api, transport) = match send {
+            Send::Upload { .. } => ("uploadFile", &self.options.upload_file),
+            _ => ("request", &self.options.request),
+        };
+        let sent = match transport {
+            Some(f) => f
+                .call1(&JsValue::UNDEFINED, &o)
+                .map(drop)
+                .map_err(|thrown| wx::failure(api, &thrown)),
+            None if api == "request" => wx::request(&o),
+            None => wx::call(api, &o),
+        };
+        if let Err(f) = sent {
             self.input(Input::Reply(op, Err(f)));
         }
     }

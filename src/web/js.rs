@@ -23,6 +23,8 @@ extern "C" {
     fn set_nick_name(this: &Out, nick: &str);
     #[wasm_bindgen(method, setter = avatarUrl)]
     fn set_avatar_url(this: &Out, url: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_saved(this: &Out, saved: bool);
     #[wasm_bindgen(method, setter = expiresAt)]
     fn set_expires_at(this: &Out, ms: f64);
     #[wasm_bindgen(method, setter)]
@@ -221,6 +223,7 @@ pub fn state_value(state: &AuthState) -> JsValue {
         let profile = out();
         profile.set_nick_name(p.nick_name());
         profile.set_avatar_url(p.avatar_url());
+        profile.set_saved(p.saved());
         obj.set_profile(&profile);
     }
     if let Some(s) = state.session() {

@@ -27,6 +27,8 @@ pub struct Options {
     pub unbind_url: Option<JsValue>,
     /// Where `verifyPhoneNumber()` POSTs the phone button's `{code}` with the bearer token.
     pub phone_url: Option<JsValue>,
+    /// Where the profile is saved (`wx.uploadFile` of the avatar, or JSON) with the bearer token.
+    pub profile_url: Option<JsValue>,
     /// The key of the SDK's one record.
     pub storage_key: String,
     /// A clock for tests (`() => ms`); `Date.now` otherwise.
@@ -35,6 +37,11 @@ pub struct Options {
     pub timer: Option<Function>,
     /// The `timeout` of every `wx.request`, in ms.
     pub timeout_ms: u64,
+    /// `transport.request`: called instead of `wx.request` (the cloud transport of the JS
+    /// shim maps it onto `wx.cloud.callFunction` or `callContainer`).
+    pub request: Option<Function>,
+    /// `transport.uploadFile`: called instead of `wx.uploadFile`.
+    pub upload_file: Option<Function>,
 }
 
 impl Options {
@@ -48,6 +55,7 @@ impl Options {
         let logout_url = opt_url(value, "logoutUrl")?;
         let unbind_url = opt_url(value, "unbindUrl")?;
         let phone_url = opt_url(value, "phoneUrl")?;
+        let profile_url = opt_url(value, "profileUrl")?;
         let storage_key = match js::opt_string(value, "storageKey")? {
             Some(k) if k.is_empty() => return Err(AuthError::argument("storageKey is empty")),
             Some(k) => k,
@@ -59,6 +67,8 @@ impl Options {
         if timeout_ms == 0 {
             return Err(AuthError::argument("timeoutMs must be at least 1"));
         }
+        let transport = get(value, "transport");
+        check_object(&transport, "transport must be {request?, uploadFile?}")?;
         let config = Config {
             require_profile: js::opt_bool(value, "requireProfile")?.unwrap_or(false),
             backoff: backoff(&get(value, "retry"))?,
@@ -67,16 +77,21 @@ impl Options {
             logout_url: logout_url.is_some(),
             unbind_url: unbind_url.is_some(),
             phone_url: phone_url.is_some(),
+            profile_url: profile_url.is_some(),
+            login_without_code: js::opt_bool(value, "loginWithoutCode")?.unwrap_or(false),
         };
         let options = Options {
             login_url,
             logout_url,
             unbind_url,
             phone_url,
+            profile_url,
             storage_key,
             clock: opt_function(value, "now")?,
             timer: opt_function(value, "setTimeout")?,
             timeout_ms,
+            request: opt_function(&transport, "request")?,
+            upload_file: opt_function(&transport, "uploadFile")?,
         };
         Ok((options, config))
     }

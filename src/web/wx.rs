@@ -74,6 +74,15 @@ extern "C" {
     /// `options.lang`.
     #[wasm_bindgen(method, setter)]
     pub fn set_lang(this: &Options, lang: &str);
+    /// `options.filePath` (`wx.uploadFile`).
+    #[wasm_bindgen(method, setter = filePath)]
+    pub fn set_file_path(this: &Options, path: &str);
+    /// `options.name`, the file's form field (`wx.uploadFile`).
+    #[wasm_bindgen(method, setter)]
+    pub fn set_name(this: &Options, name: &str);
+    /// `options.formData` (`wx.uploadFile`).
+    #[wasm_bindgen(method, setter = formData)]
+    pub fn set_form_data(this: &Options, form: &Object);
 
     /// What a wx call's `success` or `fail` got (only ever read when it is an object).
     /// The getters catch: a JS exception must never unwind through the wasm (it would

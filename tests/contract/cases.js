@@ -11,6 +11,7 @@ const LOGOUT_URL = 'https://api.example.com/auth/logout';
 const ME_URL = 'https://api.example.com/api/me';
 const UNBIND_URL = 'https://api.example.com/auth/unbind';
 const PHONE_URL = 'https://api.example.com/auth/phone';
+const PROFILE_URL = 'https://api.example.com/auth/profile';
 const KEY = 'wx-auth:session';
 
 function fail(message) {
@@ -201,7 +202,7 @@ export const cases = [
     const { sim, auth } = await agreed(env, { sdkVersion: '2.27.0' });
     const p = sim.tap(() => auth.getUserProfile({ desc: '用于完善会员资料' }));
     const state = await p;
-    eq(state, { kind: 'profile-granted', profile: { nickName: '小明', avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/xiaoming/132' } }, 'state');
+    eq(state, { kind: 'profile-granted', profile: { nickName: '小明', avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/xiaoming/132', saved: false } }, 'state');
     eq(stored(sim).state, 'profile-granted', 'stored state');
     eq(stored(sim).profile.nickName, '小明', 'stored nickname');
   }],
@@ -247,12 +248,12 @@ export const cases = [
   }],
   ['profile: setProfile takes the avatar and nickname form and patches later', async (env) => {
     const { sim, auth } = await agreed(env);
-    throws(() => auth.setProfile({ avatarUrl: 'wxfile://tmp_a.png' }), 'INVALID_ARGUMENT', 'first profile without nickname');
+    throws(() => auth.setProfile({ avatarUrl: 'wxfile://tmp_a.png', saved: false }), 'INVALID_ARGUMENT', 'first profile without nickname');
     eq(auth.state.kind, 'privacy-agreed', 'state after a refused setProfile');
     const s1 = auth.setProfile({ avatarUrl: 'wxfile://tmp_a.png', nickName: ' 小红 ' });
-    eq(s1, { kind: 'profile-granted', profile: { nickName: '小红', avatarUrl: 'wxfile://tmp_a.png' } }, 'state');
-    const s2 = auth.setProfile({ avatarUrl: 'wxfile://tmp_b.png' });
-    eq(s2.profile, { nickName: '小红', avatarUrl: 'wxfile://tmp_b.png' }, 'patched profile');
+    eq(s1, { kind: 'profile-granted', profile: { nickName: '小红', avatarUrl: 'wxfile://tmp_a.png', saved: false } }, 'state');
+    const s2 = auth.setProfile({ avatarUrl: 'wxfile://tmp_b.png', saved: false });
+    eq(s2.profile, { nickName: '小红', avatarUrl: 'wxfile://tmp_b.png', saved: false }, 'patched profile');
     await sim.settle();
     eq(stored(sim).profile.avatarUrl, 'wxfile://tmp_b.png', 'stored profile');
   }],
@@ -564,7 +565,7 @@ export const cases = [
     await auth.login();
     await auth.request({ url: ME_URL });
     eq(errors, [], 'errors thrown inside the callbacks');
-    eq(auth.state.profile, { nickName: '小红', avatarUrl: 'wxfile://a.png' }, 'profile set from a listener');
+    eq(auth.state.profile, { nickName: '小红', avatarUrl: 'wxfile://a.png', saved: false }, 'profile set from a listener');
     ok(seen.indexOf('change:logged-in') >= 0, 'listener ran: ' + seen.join(','));
     ok(seen.filter((k) => k === 'privacy-agreed').length > 0, 'the clock read the state');
   }],
@@ -591,7 +592,7 @@ export const cases = [
     installWx(sim);
     sim.setStorageRaw(KEY, JSON.stringify({ v: 1, state: 'logged-out', profile: { nickName: '小红', avatarUrl: 'wxfile://a.png' } }), true);
     const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now });
-    eq(auth.state, { kind: 'logged-out', profile: { nickName: '小红', avatarUrl: 'wxfile://a.png' }, reason: 'user' }, 'state');
+    eq(auth.state, { kind: 'logged-out', profile: { nickName: '小红', avatarUrl: 'wxfile://a.png', saved: false }, reason: 'user' }, 'state');
     eq(stored(sim).v, 2, 'stored version');
     eq(stored(sim).reason, 'user', 'stored reason');
   }],
@@ -863,6 +864,150 @@ export const cases = [
     sim.advance(7200 * 1000);
     eq((await auth.verifyPhoneNumber(await sim.tapPhoneButton())).phoneNumber, '138****8000', 'after the renewal');
     eq([sim.count('login'), backendCalls(sim, '/auth/phone').length], [2, 1], 'one renewal, one phone request');
+  }],
+  ['profile: with profileUrl the chosen avatar is uploaded after login and a second phone gets the profile at its login', async (env) => {
+    const { sim, auth } = await agreed(env, {}, { profileUrl: PROFILE_URL });
+    const picked = await sim.chooseAvatar();
+    ok(sim.hasFile(picked.avatarUrl), 'a temporary file on this phone');
+    auth.setProfile({ nickName: ' 小明 ', avatarUrl: picked.avatarUrl });
+    await sim.settle();
+    eq(sim.count('uploadFile'), 0, 'nothing sent before login');
+    eq(auth.state.profile.saved, false, 'unsaved before login');
+    await auth.login();
+    await sim.settle();
+    const sent = sim.backendLog.filter((r) => r.path === '/auth/profile');
+    eq(sent.length, 1, 'one upload');
+    eq([sent[0].upload.name, sent[0].upload.file.path, sent[0].upload.formData], ['avatar', picked.avatarUrl, { nickName: '小明' }], 'file part and form field');
+    eq(sent[0].header.Authorization, 'Bearer ' + stored(sim).token, 'bearer');
+    const profile = auth.state.profile;
+    ok(/^https:\/\/api\.example\.com\/avatars\/[0-9a-f]{32}\.png$/.test(profile.avatarUrl), 'the backend URL replaces the temporary path: ' + profile.avatarUrl);
+    eq([profile.nickName, profile.saved], ['小明', true], 'saved');
+    eq(stored(sim).profile, { nickName: '小明', avatarUrl: profile.avatarUrl, saved: true }, 'the record says saved');
+    eq(sim.avatarBytes(profile.avatarUrl).slice(0, 4), [0x89, 0x50, 0x4e, 0x47], 'the backend serves the PNG');
+    // The same user on a second phone: nothing stored there, the profile comes with the login.
+    const second = createWxSim({ needPrivacyAuthorization: false, server: sim.server, startTime: sim.now() });
+    installWx(second);
+    const other = await env.createAuth({ loginUrl: LOGIN_URL, profileUrl: PROFILE_URL, now: second.now, setTimeout: second.setTimeout });
+    eq(other.state, { kind: 'privacy-agreed' }, 'nothing on the second phone');
+    eq((await other.login()).profile, { nickName: '小明', avatarUrl: profile.avatarUrl, saved: true }, 'restored by the login');
+    eq(second.count('uploadFile') + backendCalls(second, '/auth/profile').length, 0, 'nothing uploaded again');
+  }],
+  ['profile: saveProfile takes the new profile only once the backend has it; a refusal or a failure changes nothing', async (env) => {
+    const { sim, auth } = await loggedIn(env, {}, { profileUrl: PROFILE_URL });
+    await rejects(auth.saveProfile(), 'INVALID_ARGUMENT', 'nothing to save yet');
+    const first = await auth.saveProfile({ nickName: '小明', avatarUrl: (await sim.chooseAvatar()).avatarUrl });
+    eq([first.profile.nickName, first.profile.saved], ['小明', true], 'saved and taken');
+    const before = auth.state;
+    const record = sim.storageText(KEY);
+    const notImage = await sim.chooseAvatar([0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]);
+    const e = await rejects(auth.saveProfile({ avatarUrl: notImage.avatarUrl }), 'PROFILE_REJECTED', 'not an image');
+    eq([e.statusCode, e.transient], [415, false], 'status');
+    ok(e.message.indexOf('UNSUPPORTED_IMAGE') >= 0, 'the backend code is quoted: ' + e.message);
+    await rejects(auth.saveProfile({ nickName: '\u0007' }), 'INVALID_ARGUMENT', 'a control character, refused before sending');
+    sim.backendNext('/auth/profile', { statusCode: 503, body: { code: 'BUSY' } });
+    eq((await rejects(auth.saveProfile({ nickName: '小红' }), 'SERVER', 'busy')).transient, true, 'transient');
+    sim.failNext('uploadFile', { errMsg: 'uploadFile:fail timeout', errno: 5 });
+    await rejects(auth.saveProfile({ avatarUrl: (await sim.chooseAvatar()).avatarUrl }), 'NETWORK', 'upload timeout');
+    eq(auth.state, before, 'state unchanged');
+    eq(sim.storageText(KEY), record, 'record unchanged');
+    eq(sim.storedProfile('o-sim-xiaoming').nickName, '小明', 'the backend kept the first');
+    // A nickname alone goes as JSON with the saved https avatar: nothing uploaded.
+    const uploads = sim.count('uploadFile');
+    const renamed = await auth.saveProfile({ nickName: '小红' });
+    eq([renamed.profile.nickName, renamed.profile.avatarUrl, sim.count('uploadFile')], ['小红', first.profile.avatarUrl, uploads], 'JSON');
+    eq(JSON.parse(backendCalls(sim, '/auth/profile').pop().body), { nickName: '小红', avatarUrl: first.profile.avatarUrl }, 'the JSON body');
+  }],
+  ['profile: without profileUrl nothing leaves the phone; with it, a 401 renews and the profile goes again', async (env) => {
+    const plain = await loggedIn(env);
+    plain.auth.setProfile({ nickName: '小明', avatarUrl: (await plain.sim.chooseAvatar()).avatarUrl });
+    await plain.sim.settle();
+    eq([plain.sim.count('uploadFile'), backendCalls(plain.sim, '/auth/profile').length], [0, 0], 'nothing sent');
+    eq(plain.auth.state.profile.saved, false, 'local only');
+    await rejects(plain.auth.saveProfile(), 'INVALID_ARGUMENT', 'saveProfile without profileUrl');
+    const { sim, auth } = await loggedIn(env, {}, { profileUrl: PROFILE_URL });
+    sim.sessionOf(stored(sim).token).revoked = true;
+    auth.setProfile({ nickName: '小明', avatarUrl: (await sim.chooseAvatar()).avatarUrl });
+    await sim.settle();
+    eq([sim.count('login'), sim.count('uploadFile')], [2, 2], 'refused, renewed, sent again');
+    eq(auth.state.profile.saved, true, 'saved after the renewal');
+    await auth.logout();
+    eq(auth.state.profile.saved, true, 'a logout keeps the saved profile');
+  }],
+  ['cloud: with a cloud function, login is one call with no wx.login; requests, phone and logout go through it with the session', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.wx.cloud.init({ env: 'prod-1' });
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, logoutUrl: LOGOUT_URL, phoneUrl: PHONE_URL, now: sim.now, setTimeout: sim.setTimeout, cloud: { env: 'prod-1', function: 'wxauth' } });
+    eq((await auth.login()).kind, 'logged-in', 'logged in');
+    eq([sim.count('login'), sim.count('request'), sim.count('cloud.callFunction')], [0, 0, 1], 'one cloud call, no wx.login, no wx.request');
+    eq(JSON.parse(backendCalls(sim, '/auth/login')[0].body), {}, 'no code in the body');
+    const token = stored(sim).token;
+    const me = await auth.request({ url: ME_URL });
+    eq([me.statusCode, me.data.openid], [200, 'o-sim-xiaoming'], 'the page request through the function');
+    eq(backendCalls(sim, '/api/me')[0].header.Authorization, 'Bearer ' + token, 'with the bearer');
+    eq((await auth.verifyPhoneNumber(await sim.tapPhoneButton())).phoneNumber, '138****8000', 'phone through the function');
+    sim.advance(7200 * 1000);
+    eq((await auth.request({ url: ME_URL })).statusCode, 200, 'renewed through the function');
+    eq(sim.count('login'), 0, 'still no wx.login');
+    await auth.logout();
+    await sim.settle();
+    eq(backendCalls(sim, '/auth/logout').length, 1, 'logout revoked through the function');
+    const calls = sim.calls.filter((c) => c.api === 'cloud.callFunction').map((c) => c.detail);
+    ok(calls.length >= 5 && calls.every((n) => n === 'wxauth'), 'every call to wxauth: ' + calls);
+  }],
+  ['cloud: a missing function, a function that throws and a broken answer are typed errors that change nothing', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false, cloudFunctions: { broken: () => ({ ok: true }), thrower: () => { throw new Error('db down'); } } });
+    installWx(sim);
+    sim.wx.cloud.init({});
+    const opts = (name) => ({ loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout, retry: { attempts: 1 }, cloud: { function: name } });
+    const missing = await env.createAuth(opts('nosuch'));
+    const e = await rejects(missing.login(), 'NETWORK', 'missing function');
+    ok(e.errMsg.indexOf('cloud.callFunction:fail') === 0 && e.errMsg.indexOf('FunctionName') > 0, 'wx errMsg kept: ' + e.errMsg);
+    await rejects((await env.createAuth(opts('thrower'))).login(), 'NETWORK', 'a throw');
+    const broken = await rejects((await env.createAuth(opts('broken'))).login(), 'SERVER', 'no envelope');
+    eq([broken.statusCode, broken.transient], [502, true], 'a bad gateway, worth another try');
+    eq(sim.storageText(KEY), undefined, 'nothing stored');
+    eq(sim.count('login'), 0, 'no wx.login');
+  }],
+  ['cloud: callContainer carries the same HTTP API to a CloudRun service, with the wx.login code', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.wx.cloud.init({ env: 'prod-1' });
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout, cloud: { env: 'prod-1', service: 'api' } });
+    eq((await auth.login()).kind, 'logged-in', 'logged in');
+    eq([sim.count('login'), sim.count('request'), sim.count('cloud.callContainer')], [1, 0, 1], 'a code, carried by callContainer');
+    const login = backendCalls(sim, '/auth/login')[0];
+    eq([login.header['X-WX-SERVICE'], login.header['X-WX-OPENID']], ['api', 'o-sim-xiaoming'], 'service and the identity WeChat adds');
+    ok(typeof JSON.parse(login.body).code === 'string', 'the code in the body');
+    eq((await auth.request({ url: ME_URL })).data.openid, 'o-sim-xiaoming', 'a page request');
+    const old = createWxSim({ needPrivacyAuthorization: false, sdkVersion: '2.22.0' });
+    installWx(old);
+    old.wx.cloud.init({});
+    const e = await rejects((await env.createAuth({ loginUrl: LOGIN_URL, now: old.now, setTimeout: old.setTimeout, retry: { attempts: 1 }, cloud: { service: 'api' } })).login(), 'NETWORK', 'below 2.23.0');
+    ok(e.errMsg.indexOf('2.23.0') > 0, e.errMsg);
+  }],
+  ['cloud: the avatar goes to cloud storage and its fileID is the saved avatar', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false });
+    installWx(sim);
+    sim.wx.cloud.init({ env: 'prod-1' });
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, profileUrl: PROFILE_URL, now: sim.now, setTimeout: sim.setTimeout, cloud: { env: 'prod-1', function: 'wxauth' } });
+    await auth.login();
+    const state = await auth.saveProfile({ nickName: '小明', avatarUrl: (await sim.chooseAvatar()).avatarUrl });
+    ok(/^cloud:\/\/prod-1\..*\/wxauth\/avatars\/.+\.png$/.test(state.profile.avatarUrl), 'a fileID: ' + state.profile.avatarUrl);
+    eq([state.profile.saved, sim.count('uploadFile'), sim.count('cloud.uploadFile')], [true, 0, 1], 'cloud storage, not wx.uploadFile');
+    eq(sim.avatarBytes(state.profile.avatarUrl).slice(0, 4), [0x89, 0x50, 0x4e, 0x47], 'the PNG is stored');
+    eq(sim.storedProfile('o-sim-xiaoming'), { nickName: '小明', avatarUrl: state.profile.avatarUrl }, 'the profile with the fileID');
+  }],
+  ['cloud: a bad cloud option or a missing wx.cloud is INVALID_ARGUMENT', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false, sdkVersion: '2.2.2' });
+    installWx(sim);
+    const base = { loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout };
+    await rejects(env.createAuth(Object.assign({ cloud: { function: 'wxauth' } }, base)), 'INVALID_ARGUMENT', 'no wx.cloud below 2.2.3');
+    const fresh = createWxSim({ needPrivacyAuthorization: false });
+    installWx(fresh);
+    for (const cloud of ['wxauth', {}, { function: 'a', service: 'b' }, { function: 7 }, { function: 'a', env: 1 }]) {
+      await rejects(env.createAuth(Object.assign({ cloud: cloud }, base)), 'INVALID_ARGUMENT', JSON.stringify(cloud));
+    }
   }],
   ['state: never carries the token', async (env) => {
     const { sim, auth } = await loggedIn(env);

@@ -1,7 +1,8 @@
 'use strict';
 // Fault injection over every flow, every step and every failure the platform can produce.
 //
-// For each flow (privacy, profile, login, request with renewal, logout, unbind, phone, restart) the
+// For each flow (privacy, profile, login, request with renewal, logout, unbind, phone,
+// saveProfile, restart) the
 // flow is run once without faults to learn its steps: the wx calls it makes. Then, for
 // every step and every fault that can happen at that step, a fresh mini-program realm
 // (tests/support/mp-realm.js, the shipped dist/) is brought to the flow's starting
@@ -31,29 +32,31 @@ const CORRUPT = '{"v":2,"state":"logged-in","tok';
 
 // Each fault: where it can happen (by wx API, as the simulator logs calls) and how.
 const FAULTS = {
-  'wx fail': { at: ['login', 'request', 'setStorage', 'getStorage', 'removeStorage', 'getPrivacySetting', 'requirePrivacyAuthorize', 'getUserProfile'],
+  'wx fail': { at: ['login', 'request', 'uploadFile', 'cloud.callFunction', 'setStorage', 'getStorage', 'removeStorage', 'getPrivacySetting', 'requirePrivacyAuthorize', 'getUserProfile'],
     arm: (api) => ({ fail: { errMsg: api + ':fail system error', errno: 602001 } }) },
-  'timeout': { at: ['login', 'request'], arm: (api) => ({ fail: { errMsg: api + ':fail timeout', errno: 5 } }) },
-  'HTTP 5xx': { at: ['request'], arm: () => ({ backend: { statusCode: 503, body: { code: 'BUSY', message: 'system busy' } } }) },
-  '401': { at: ['request'], arm: () => ({ backend: { statusCode: 401, body: { code: 'UNAUTHORIZED' } } }) },
-  'malformed JSON': { at: ['request'], arm: () => ({ backend: { statusCode: 200, body: '{"token": "tok-x", "expiresIn": ' } }) },
-  'oversized body': { at: ['request'], arm: () => ({ backend: { statusCode: 200, body: 'x'.repeat(2 * 1024 * 1024) } }) },
+  'timeout': { at: ['login', 'request', 'uploadFile'], arm: (api) => ({ fail: { errMsg: api + ':fail timeout', errno: 5 } }) },
+  'HTTP 5xx': { at: ['request', 'uploadFile', 'cloud.callFunction'], arm: () => ({ backend: { statusCode: 503, body: { code: 'BUSY', message: 'system busy' } } }) },
+  '401': { at: ['request', 'uploadFile', 'cloud.callFunction'], arm: () => ({ backend: { statusCode: 401, body: { code: 'UNAUTHORIZED' } } }) },
+  'malformed JSON': { at: ['request', 'uploadFile', 'cloud.callFunction'], arm: () => ({ backend: { statusCode: 200, body: '{"token": "tok-x", "expiresIn": ' } }) },
+  'oversized body': { at: ['request', 'uploadFile'], arm: () => ({ backend: { statusCode: 200, body: 'x'.repeat(2 * 1024 * 1024) } }) },
   'storage full': { at: ['setStorage'], arm: () => ({ fail: { errMsg: 'setStorage:fail exceed storage max size 10MB' } }) },
   'storage corrupt': { at: ['getStorage'], arm: () => ({ ok: { data: CORRUPT } }), corruptStorage: true },
   'privacy disagree': { at: ['onNeedPrivacyAuthorization→listener'], page: { privacyAnswer: 'disagree' } },
   'tap lost': { at: ['getUserProfile'], page: { tapLost: true } },
-  'app backgrounded': { at: ['request'], arm: () => ({ fail: { errMsg: 'request:fail interrupted', errno: 600003 } }) },
+  'app backgrounded': { at: ['request', 'uploadFile'], arm: (api) => ({ fail: { errMsg: api + ':fail interrupted', errno: 600003 } }) },
 };
 
-function world(simConfig) {
+function world(simConfig, cloud) {
   const realm = createRealm({ root });
   realm.loadModuleAsScript(path.join(root, 'tests/sim/wx-sim.js'));
   realm.context.__simConfig = simConfig;
-  const sim = realm.run('var sim = createWxSim(__simConfig); installWx(sim); sim');
+  const sim = realm.run('var sim = createWxSim(__simConfig); installWx(sim); if (wx.cloud) wx.cloud.init({}); sim');
+  realm.context.__cloud = cloud;
   const sdk = realm.require('./dist/index.js');
   const options = realm.run(`({ wasmPath: '/dist/wx_auth.wasm.br', loginUrl: '${API}/auth/login',
-    logoutUrl: '${API}/auth/logout', unbindUrl: '${API}/auth/unbind', phoneUrl: '${API}/auth/phone', now: sim.now, setTimeout: sim.setTimeout,
-    retry: { attempts: 2, baseDelayMs: 100 } })`);
+    logoutUrl: '${API}/auth/logout', unbindUrl: '${API}/auth/unbind', phoneUrl: '${API}/auth/phone',
+    profileUrl: '${API}/auth/profile', now: sim.now, setTimeout: sim.setTimeout,
+    retry: { attempts: 2, baseDelayMs: 100 }, cloud: __cloud })`);
   const w = { realm, sim, sdk, options, auth: null, page: { privacyAnswer: 'agree', tapLost: false } };
   w.start = async () => {
     const auth = await sdk.createAuth(options);
@@ -70,12 +73,24 @@ function world(simConfig) {
   return w;
 }
 
-const PROFILE = { avatarUrl: 'wxfile://tmp/a.png', nickName: '小明' };
+// An https avatar: with profileUrl the login saves it as JSON in the background.
+const PROFILE = { avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/a/132', nickName: '小明' };
 const BEFORE = {
   anonymous: async () => { const w = world({ needPrivacyAuthorization: true }); w.auth = await w.start(); return w; },
   'privacy-agreed': async () => { const w = world({ needPrivacyAuthorization: false }); w.auth = await w.start(); return w; },
   'profile-granted': async () => { const w = await BEFORE['privacy-agreed'](); w.auth.setProfile(PROFILE); await w.sim.settle(); return w; },
-  'logged-in': async () => { const w = await BEFORE['profile-granted'](); await w.auth.login(); return w; },
+  // The login saves the profile in the background: settled before the flow starts.
+  'logged-in': async () => { const w = await BEFORE['profile-granted'](); await w.auth.login(); await w.sim.settle(); return w; },
+  // The cloud transport: a cloud function that knows the caller (no wx.login).
+  'privacy-agreed, cloud': async () => { const w = world({ needPrivacyAuthorization: false }, { function: 'wxauth' }); w.auth = await w.start(); return w; },
+  'logged-in, expired, cloud': async () => {
+    const w = await BEFORE['privacy-agreed, cloud']();
+    w.auth.setProfile(PROFILE);
+    await w.auth.login();
+    await w.sim.settle();
+    w.sim.advance(7200 * 1000);
+    return w;
+  },
   'logged-in, expired': async () => { const w = await BEFORE['logged-in'](); w.sim.advance(7200 * 1000); return w; },
 };
 
@@ -90,7 +105,13 @@ const FLOWS = [
   { name: 'unbind', before: 'logged-in', run: (w) => w.auth.unbind() },
   // The user taps the phone button on an expired session: a renewal, then the code, once.
   { name: 'phone', before: 'logged-in, expired', run: async (w) => w.auth.verifyPhoneNumber(await w.sim.tapPhoneButton()) },
+  // A new avatar on an expired session: a renewal, then the upload, and the profile is taken.
+  { name: 'saveProfile', before: 'logged-in, expired', run: async (w) => w.auth.saveProfile({ nickName: '小红', avatarUrl: (await w.sim.chooseAvatar()).avatarUrl }) },
   { name: 'restart', before: 'logged-in', run: async (w) => { w.auth = await w.start(); } },
+  // The cloud transport: login is one call of the cloud function, and a request on an
+  // expired session renews through it.
+  { name: 'cloud login', before: 'privacy-agreed, cloud', run: (w) => w.auth.login() },
+  { name: 'cloud request with renewal', before: 'logged-in, expired, cloud', run: (w) => w.auth.request({ url: API + '/api/me' }) },
 ];
 
 function record(sim) {
@@ -106,7 +127,7 @@ function record(sim) {
 
 function viewOf(rec) {
   const v = { kind: rec.state };
-  if (rec.profile) v.profile = { nickName: rec.profile.nickName, avatarUrl: rec.profile.avatarUrl };
+  if (rec.profile) v.profile = { nickName: rec.profile.nickName, avatarUrl: rec.profile.avatarUrl, saved: rec.profile.saved === true };
   if (rec.expiresAt !== undefined) v.expiresAt = rec.expiresAt;
   if (rec.reason !== undefined) v.reason = rec.reason;
   return v;
@@ -150,10 +171,11 @@ async function inject(flow, stepIndex, step, faultName) {
     must((state.kind === 'logged-in') === Boolean(rec.token), 'token in the record iff logged in');
   }
   // 3. a failed flow changed nothing (but a refused renewal may end the session)
-  const endedByRenewal = (flow.name === 'request with renewal' || flow.name === 'phone') && state.kind === 'logged-out' &&
+  const renews = ['request with renewal', 'cloud request with renewal', 'phone', 'saveProfile'].indexOf(flow.name) >= 0;
+  const endedByRenewal = renews && state.kind === 'logged-out' &&
     (state.reason === 'expired' || state.reason === 'revoked');
   const agreedOnTheWay = before.state.kind === 'anonymous' && state.kind === 'privacy-agreed' && w.sim.privacyAgreed();
-  const renewedOnTheWay = (flow.name === 'request with renewal' || flow.name === 'phone') && state.kind === 'logged-in' &&
+  const renewedOnTheWay = renews && state.kind === 'logged-in' &&
     state.expiresAt > before.state.expiresAt && same(state.profile, before.state.profile);
   if (rejected) must(typeof rejected.code === 'string', 'rejected without a code: ' + rejected);
   if (rejected && !endedByRenewal && !agreedOnTheWay && !renewedOnTheWay) {

@@ -107,10 +107,57 @@ test('profile: the avatar/nickname fill-in (base library 2.27.1+) is wired to ch
   assert.ok(profile.has('#avatar-preview'), 'the chosen avatar is shown');
   assert.ok(!profile.has('#saved'));
   await profile.submit('#profile-form', { nickName: '  小明 ' });
-  assert.strictEqual(profile.text('#saved'), '已保存');
+  assert.strictEqual(profile.text('#saved'), '已保存，登录后同步到服务器');
   assert.strictEqual(profile.text('#state'), '已填写头像昵称，未登录');
   assert.strictEqual(profile.text('#current-nickname'), '小明');
+  assert.strictEqual(profile.text('#sync'), '仅保存在本机');
   assertClean(s, profile);
+});
+
+test('profile: logged in, the avatar is uploaded and the profile follows the user to a second phone', async () => {
+  const { s } = await loggedIn();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn');
+  await profile.submit('#profile-form', { nickName: '小明' });
+  await s.settle();
+  assert.strictEqual(profile.text('#saved'), '已保存到服务器');
+  assert.strictEqual(profile.text('#sync'), '已同步到服务器');
+  const upload = s.sim.backendLog.filter((r) => r.path === '/auth/profile');
+  assert.strictEqual(upload.length, 1);
+  assert.strictEqual(upload[0].upload.name, 'avatar');
+  const avatar = profile.wiring('#current-avatar').attrs.src;
+  assert.match(avatar, /^https:\/\/api\.example\.com\/avatars\/[0-9a-f]{32}\.png$/, 'the backend URL replaces the temporary file');
+  assertClean(s, profile);
+
+  // A second phone of the same user: nothing stored there; the login brings the profile.
+  const other = harness.start({ server: s.sim.server, startTime: s.sim.now() });
+  const index = other.open(INDEX);
+  await other.settle();
+  await index.agreePrivacy(AGREE);
+  await index.tap('#login-btn');
+  const page = other.open(PROFILE);
+  await other.settle();
+  assert.strictEqual(page.text('#current-nickname'), '小明');
+  assert.strictEqual(page.text('#sync'), '已同步到服务器');
+  assert.strictEqual(page.wiring('#current-avatar').attrs.src, avatar);
+  assert.strictEqual(other.sim.count('uploadFile'), 0, 'nothing uploaded from the second phone');
+});
+
+test('profile: a picture the backend refuses is explained and the profile stays as it was', async () => {
+  const { s } = await loggedIn();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn');
+  await profile.submit('#profile-form', { nickName: '小明' });
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn', 'http://tmp/page.html', [0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]);
+  await profile.submit('#profile-form', { nickName: '小红' });
+  await s.settle();
+  assert.strictEqual(profile.text('#error'), '头像或昵称未通过，请换一个再试（PROFILE_REJECTED）');
+  assert.strictEqual(profile.text('#current-nickname'), '小明');
+  assert.strictEqual(profile.text('#sync'), '已同步到服务器');
+  assert.strictEqual(s.sim.storedProfile('o-sim-xiaoming').nickName, '小明');
 });
 
 test('profile: a nickname WeChat cleared on blur is not saved', async () => {
@@ -336,4 +383,39 @@ test('phone: before login the page asks for a login and shows no button', async 
   await s.settle();
   assert.ok(!phone.has('#phone-btn'));
   assert.strictEqual(phone.text('#need-login'), '请先在首页登录，再验证手机号。');
+});
+
+test('cloud: the same app switched to a cloud function by one setting logs in, verifies the phone and logs out with no wx.login or wx.request', async () => {
+  // The example as a developer would switch it: config.js's `cloud: null` set, nothing else.
+  const fs = require('fs');
+  const os = require('os');
+  const path = require('path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-auth-cloud-'));
+  fs.cpSync(harness.ROOT, dir, { recursive: true });
+  const configFile = path.join(dir, 'config.js');
+  const config = fs.readFileSync(configFile, 'utf8');
+  assert.match(config, /^ {2}cloud: null,$/m);
+  fs.writeFileSync(configFile, config.replace(/^ {2}cloud: null,$/m, "  cloud: { env: 'prod-1', function: 'wxauth' },"));
+  try {
+    harness.init();
+    const s = require('../../testing/page-runner.js').launch({ root: dir, sim: {}, modules: __dirname });
+    const index = s.open(INDEX);
+    await s.settle();
+    await index.agreePrivacy(AGREE);
+    await index.tap('#login-btn');
+    assert.strictEqual(index.text('#state'), '已登录');
+    const phone = s.open(PHONE);
+    await s.settle();
+    await phone.getPhoneNumber('#phone-btn');
+    assert.strictEqual(phone.text('#phone'), '+86 138****8000');
+    const account = s.open(ACCOUNT);
+    await s.settle();
+    await account.tap('#logout-btn');
+    assert.strictEqual(s.sim.count('login'), 0, 'no wx.login: WeChat names the caller');
+    assert.strictEqual(s.sim.count('request'), 0, 'no wx.request');
+    assert.ok(s.sim.count('cloud.callFunction') >= 3, 'everything through the cloud function');
+    assert.strictEqual(s.sim.backendLog.filter((r) => r.path === '/auth/logout').length, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

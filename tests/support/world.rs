@@ -213,6 +213,15 @@ pub struct Backend {
     pub hits: BTreeMap<String, u32>,
     /// The verified phone number stored with the user.
     pub phone: Option<String>,
+    /// The profile saved with the user (`POST /auth/profile`): nickname, https avatar.
+    pub profile: Option<(String, String)>,
+    /// Avatars uploaded so far (each upload gets a new URL).
+    pub uploads: u32,
+    /// Every profile the backend has saved, in order.
+    pub saved_profiles: Vec<(String, String)>,
+    /// WeChat tells the backend who calls (a cloud function's OPENID): login and unbind
+    /// take `{}` and no code.
+    pub platform_identity: bool,
 }
 
 /// The world.
@@ -847,17 +856,23 @@ impl World {
             Send::Logout(_) => "/auth/logout",
             Send::Page(r, _) => r.path.as_str(),
             Send::Phone { .. } => "/auth/phone",
+            Send::Profile { .. } | Send::Upload { .. } => "/auth/profile",
         }
         .to_string();
+        let api = if matches!(send, Send::Upload { .. }) {
+            "uploadFile"
+        } else {
+            "request"
+        };
         if let Send::Phone { body, .. } = &send {
             *self.phone_sends.entry(body.clone()).or_default() += 1;
         }
         let fault = self.logged(format!("request {path}"));
         *self.backend.hits.entry(path.clone()).or_default() += 1;
         let wx_fail = match fault {
-            Some(Fault::WxFail) => Some(fail("request", "system error", Some(602001))),
-            Some(Fault::Timeout) => Some(fail("request", "timeout", Some(5))),
-            Some(Fault::Interrupted) => Some(fail("request", "interrupted", Some(600003))),
+            Some(Fault::WxFail) => Some(fail(api, "system error", Some(602001))),
+            Some(Fault::Timeout) => Some(fail(api, "timeout", Some(5))),
+            Some(Fault::Interrupted) => Some(fail(api, "interrupted", Some(600003))),
             _ => None,
         };
         let http = match fault {
@@ -886,8 +901,12 @@ impl World {
         self.respond(op, answer);
     }
 
-    /// Takes a valid login code, or says why not.
+    /// Takes a valid login code, or says why not (behind a cloud function, `{}` is the
+    /// caller WeChat names, as of now).
     fn take_code(&mut self, body: &str) -> Result<u64, (u16, String)> {
+        if self.backend.platform_identity && body == "{}" {
+            return Ok(self.seq);
+        }
         let code = serde_json::from_str::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(String::from))
@@ -927,10 +946,16 @@ impl World {
                             code_seq,
                         },
                     );
+                    let profile = match &self.backend.profile {
+                        Some((nick, avatar)) => {
+                            format!(r#","profile":{{"nickName":"{nick}","avatarUrl":"{avatar}"}}"#)
+                        }
+                        None => String::new(),
+                    };
                     (
                         200,
                         format!(
-                            r#"{{"token":"{token}","expiresIn":{}}}"#,
+                            r#"{{"token":"{token}","expiresIn":{}{profile}}}"#,
                             self.backend.ttl_secs
                         ),
                     )
@@ -951,6 +976,7 @@ impl World {
                     return answer;
                 }
                 self.backend.bound = false;
+                self.backend.profile = None;
                 for s in self.backend.sessions.values_mut() {
                     s.revoked = true;
                 }
@@ -979,6 +1005,43 @@ impl World {
                     ),
                 }
             }
+            Send::Profile { body, token } => {
+                if self.backend.refuse_all || !self.valid_token(token) {
+                    return (401, r#"{"code":"UNAUTHORIZED"}"#.into());
+                }
+                let v = serde_json::from_str::<serde_json::Value>(body).unwrap_or_default();
+                let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+                match (field("nickName"), field("avatarUrl")) {
+                    (Some(nick), Some(avatar)) if avatar.starts_with("https://") => {
+                        self.save_profile(nick, avatar)
+                    }
+                    _ => (
+                        400,
+                        r#"{"code":"INVALID_PROFILE","message":"bad profile"}"#.into(),
+                    ),
+                }
+            }
+            Send::Upload {
+                file,
+                nick_name,
+                token,
+            } => {
+                if self.backend.refuse_all || !self.valid_token(token) {
+                    return (401, r#"{"code":"UNAUTHORIZED"}"#.into());
+                }
+                if !file.starts_with("wxfile://") && !file.starts_with("http://tmp/") {
+                    return (
+                        415,
+                        r#"{"code":"UNSUPPORTED_IMAGE","message":"not an image"}"#.into(),
+                    );
+                }
+                self.backend.uploads += 1;
+                let avatar = format!(
+                    "https://api.example.com/avatars/{}.png",
+                    self.backend.uploads
+                );
+                self.save_profile(nick_name.clone(), avatar)
+            }
             Send::Page(_, token) => {
                 if self.backend.refuse_all || !self.valid_token(token) {
                     (401, r#"{"code":"UNAUTHORIZED"}"#.into())
@@ -987,6 +1050,13 @@ impl World {
                 }
             }
         }
+    }
+
+    fn save_profile(&mut self, nick: String, avatar: String) -> (u16, String) {
+        let body = format!(r#"{{"nickName":"{nick}","avatarUrl":"{avatar}"}}"#);
+        self.backend.profile = Some((nick.clone(), avatar.clone()));
+        self.backend.saved_profiles.push((nick, avatar));
+        (200, body)
     }
 
     /// Whether every phone code was sent at most once (each is billed and single use).

@@ -58,13 +58,14 @@ const phone = {
   /**
    * A phone button's code for the user `openid` (default number 13800138000 in +86), as
    * WeChat hands one to the page: single use, valid 5 minutes from now on the stand-in's clock.
+   * `code` names it (a code the wx simulator minted for its phone button).
    */
   mint(options) {
     const o = options || {};
     if (typeof o.openid !== 'string' || o.openid === '') throw new Error('mint needs the openid of the user');
     const countryCode = o.countryCode || '86';
     const pure = o.purePhoneNumber || '13800138000';
-    const code = crypto.randomBytes(32).toString('hex');
+    const code = typeof o.code === 'string' ? o.code : crypto.randomBytes(32).toString('hex');
     state.phone.codes.set(code, {
       openid: o.openid,
       appid: o.appid || 'wx0123456789abcdef',

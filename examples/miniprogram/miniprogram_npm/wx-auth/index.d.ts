@@ -6,7 +6,10 @@ export type StateKind = 'anonymous' | 'privacy-agreed' | 'profile-granted' | 'lo
 /** The profile the user gave: both fields are always non-empty. */
 export interface Profile {
   nickName: string;
+  /** An https URL (getUserProfile, or the backend once saved) or chooseAvatar's temporary file path. */
   avatarUrl: string;
+  /** Whether the backend (profileUrl) holds this very profile; always false without profileUrl. */
+  saved: boolean;
 }
 
 /** The state a page renders. The token is never part of it. */
@@ -37,7 +40,8 @@ export type AuthErrorCode =
   | 'PHONE_DENIED'
   | 'PHONE_UNAVAILABLE'
   | 'PHONE_QUOTA'
-  | 'PHONE_FAILED';
+  | 'PHONE_FAILED'
+  | 'PROFILE_REJECTED';
 
 /** What every failed call rejects (or throws) with. */
 export interface AuthError extends Error {
@@ -66,6 +70,13 @@ export interface CreateAuthOptions {
   unbindUrl?: string;
   /** POST {code} (the getPhoneNumber button's code) with the bearer token → 2xx {phoneNumber, countryCode}. Needed by verifyPhoneNumber(). */
   phoneUrl?: string;
+  /**
+   * Where the profile is saved, with the bearer token: wx.uploadFile of a chooseAvatar file (file field 'avatar',
+   * form field 'nickName'), or POST {nickName, avatarUrl} when the avatar is already https → 2xx {nickName, avatarUrl}
+   * (the avatar an https URL the backend serves). A login restores the saved profile on another phone. Without it the
+   * profile stays on the phone.
+   */
+  profileUrl?: string;
   /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
   storageKey?: string;
   /** Whether login needs a profile first. Default false. */
@@ -160,6 +171,12 @@ export interface Auth {
   getUserProfile(options: { desc: string }): Promise<AuthState>;
   /** From chooseAvatar and the nickname form; the first profile needs both fields. */
   setProfile(fields: { avatarUrl?: string; nickName?: string }): AuthState;
+  /**
+   * Saves the profile on the backend (profileUrl), with these fields applied first if given, and resolves once the
+   * backend has it (the avatar then an https URL). On failure the profile on the phone is as it was. Rejects with
+   * PROFILE_REJECTED (the backend refused the image or nickname), INVALID_ARGUMENT, NOT_LOGGED_IN, NETWORK or SERVER.
+   */
+  saveProfile(fields?: { avatarUrl?: string; nickName?: string }): Promise<AuthState>;
   /** wx.login and the exchange with loginUrl; concurrent calls share one. */
   login(): Promise<AuthState>;
   /** wx.request with the bearer token; renews once on expiry or 401 and resends once. */

@@ -2,6 +2,10 @@
 // "微信用户", so there the user fills in an avatar (open-type="chooseAvatar") and a
 // nickname (<input type="nickname">). Before 2.27.1 getUserProfile still returns the real
 // profile, from a tap.
+// With profileUrl (app.js) the profile is saved on the backend: logged in, the page waits
+// for saveProfile (the avatar file is uploaded; on failure nothing changes); before login
+// setProfile keeps it on the phone and the login saves it. A login on another phone
+// brings it back.
 const text = require('../../utils/text.js');
 
 Page({
@@ -13,6 +17,8 @@ Page({
     profile: null,
     avatarUrl: '',
     saved: '',
+    synced: false,
+    busy: false,
     error: '',
   },
 
@@ -31,7 +37,8 @@ Page({
   },
 
   showState(state) {
-    this.setData({ ready: true, kind: state.kind, stateText: text.stateText(state), profile: state.profile || null });
+    const profile = state.profile || null;
+    this.setData({ ready: true, kind: state.kind, stateText: text.stateText(state), profile: profile, synced: Boolean(profile && profile.saved) });
   },
 
   askPrivacy() {
@@ -53,9 +60,18 @@ Page({
       this.setData({ saved: '', error: '请选择头像并填写昵称' });
       return;
     }
+    const fields = { avatarUrl: avatarUrl, nickName: nickName };
+    if (this.data.kind === 'logged-in') {
+      if (this.data.busy) return;
+      this.setData({ busy: true, saved: '', error: '' });
+      this.auth.saveProfile(fields).then(() => {
+        this.setData({ busy: false, avatarUrl: '', saved: '已保存到服务器' });
+      }, (err) => this.setData({ busy: false, error: text.errorText(err) }));
+      return;
+    }
     try {
-      this.auth.setProfile({ avatarUrl: avatarUrl, nickName: nickName });
-      this.setData({ saved: '已保存', error: '' });
+      this.auth.setProfile(fields);
+      this.setData({ saved: '已保存，登录后同步到服务器', error: '' });
     } catch (err) {
       this.setData({ saved: '', error: text.errorText(err) });
     }
