@@ -48,6 +48,26 @@ function responseOf(result, dataType) {
   return { errMsg: 'request:ok', statusCode: result.statusCode, data: data, header: result.header || {} };
 }
 
+/**
+ * `o`'s success and fail, called at most once between them, and a fail with errno 5 when
+ * `o.timeout` ms pass first (wx.request's own timeout; callFunction and uploadFile have none).
+ */
+function guarded(o, api) {
+  var done = false;
+  var timer = o.timeout > 0 ? setTimeout(function () { end(o.fail, { errMsg: api + ':fail timeout', errno: 5 }); }, o.timeout) : null;
+  function end(callback, value) {
+    if (done) return;
+    done = true;
+    // (jsc's shell, like some engines, has setTimeout and no clearTimeout.)
+    if (timer !== null && typeof clearTimeout === 'function') clearTimeout(timer);
+    callback(value);
+  }
+  return {
+    success: function (value) { end(o.success, value); },
+    fail: function (e) { end(o.fail, failure(api, e)); },
+  };
+}
+
 function withEnv(cloud, options) {
   if (cloud.env) options.config = { env: cloud.env };
   return options;
@@ -55,11 +75,12 @@ function withEnv(cloud, options) {
 
 function callFunction(cloud) {
   return function (o) {
+    var end = guarded(o, 'cloud.callFunction');
     wx.cloud.callFunction(withEnv(cloud, {
       name: cloud.function,
       data: { path: pathOf(String(o.url)), method: o.method || 'GET', header: o.header || {}, data: o.data },
-      success: function (res) { o.success(responseOf(res && res.result, o.dataType)); },
-      fail: function (e) { o.fail(failure('cloud.callFunction', e)); },
+      success: function (res) { end.success(responseOf(res && res.result, o.dataType)); },
+      fail: end.fail,
     }));
   };
 }
@@ -82,6 +103,7 @@ function callContainer(cloud) {
 /** wx.uploadFile's job over the cloud: the file to cloud storage, then its fileID as JSON. */
 function uploadFile(cloud, request) {
   return function (o) {
+    var end = guarded(o, 'cloud.uploadFile');
     var ext = (/\.[a-z0-9]{1,5}$/i.exec(String(o.filePath)) || ['.png'])[0];
     var cloudPath = 'wxauth/avatars/' + Date.now() + '-' + Math.random().toString(36).slice(2, 10) + ext;
     wx.cloud.uploadFile(withEnv(cloud, {
@@ -94,12 +116,11 @@ function uploadFile(cloud, request) {
           header: Object.assign({}, o.header, { 'content-type': 'application/json' }),
           data: JSON.stringify({ nickName: o.formData && o.formData.nickName, avatarUrl: res.fileID }),
           dataType: 'text',
-          timeout: o.timeout,
-          success: o.success,
-          fail: o.fail,
+          success: end.success,
+          fail: end.fail,
         });
       },
-      fail: function (e) { o.fail(failure('cloud.uploadFile', e)); },
+      fail: end.fail,
     }));
   };
 }

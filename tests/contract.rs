@@ -159,6 +159,7 @@ cases! {
     profile_without_profileurl_nothing_leaves_the_phone_with_it_a_401_renews_and_the_profile_goes_again => "profile: without profileUrl nothing leaves the phone; with it, a 401 renews and the profile goes again",
     cloud_with_a_cloud_function_login_is_one_call_with_no_wx_login_requests_phone_and_logout_go_through_it_with_the_session => "cloud: with a cloud function, login is one call with no wx.login; requests, phone and logout go through it with the session",
     cloud_a_missing_function_a_function_that_throws_and_a_broken_answer_are_typed_errors_that_change_nothing => "cloud: a missing function, a function that throws and a broken answer are typed errors that change nothing",
+    cloud_a_function_that_never_answers_fails_the_call_after_timeoutms_as_wx_request_would => "cloud: a function that never answers fails the call after timeoutMs, as wx.request would",
     cloud_callcontainer_carries_the_same_http_api_to_a_cloudrun_service_with_the_wx_login_code => "cloud: callContainer carries the same HTTP API to a CloudRun service, with the wx.login code",
     cloud_the_avatar_goes_to_cloud_storage_and_its_fileid_is_the_saved_avatar => "cloud: the avatar goes to cloud storage and its fileID is the saved avatar",
     cloud_a_bad_cloud_option_or_a_missing_wx_cloud_is_invalid_argument => "cloud: a bad cloud option or a missing wx.cloud is INVALID_ARGUMENT",

@@ -24,9 +24,10 @@ const BUDGET = {
     measure: (dir) => ['index.js', 'wx_auth.js', 'text-codec.js'].reduce((n, f) => n + sizes(path.join(dir, f)).gzip, 0),
   },
   // The cloud transport's carrier mapping, required only by an app that sets `cloud`:
-  // measured 1,237 B gzip; plus 5%
+  // measured 1,237 B gzip, then 1,357 B with wx.request's timeout enforced on callFunction
+  // and uploadFile (they have none of their own); plus 5%
   'cloud.js (gzip, cloud transport only)': {
-    bytes: 1300,
+    bytes: 1430,
     measure: (dir) => sizes(path.join(dir, 'cloud.js')).gzip,
   },
 };

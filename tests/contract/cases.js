@@ -969,6 +969,15 @@ export const cases = [
     eq(sim.storageText(KEY), undefined, 'nothing stored');
     eq(sim.count('login'), 0, 'no wx.login');
   }],
+  ['cloud: a function that never answers fails the call after timeoutMs, as wx.request would', async (env) => {
+    const sim = createWxSim({ needPrivacyAuthorization: false, cloudFunctions: { stuck: () => new Promise(() => {}) } });
+    installWx(sim);
+    sim.wx.cloud.init({});
+    const auth = await env.createAuth({ loginUrl: LOGIN_URL, now: sim.now, setTimeout: sim.setTimeout, timeoutMs: 30, retry: { attempts: 1 }, cloud: { function: 'stuck' } });
+    const e = await rejects(auth.login(), 'NETWORK', 'timed out');
+    eq([e.errMsg, e.errno, e.transient], ['cloud.callFunction:fail timeout', 5, true], 'like wx.request');
+    eq(auth.state.kind, 'privacy-agreed', 'nothing changed');
+  }],
   ['cloud: callContainer carries the same HTTP API to a CloudRun service, with the wx.login code', async (env) => {
     const sim = createWxSim({ needPrivacyAuthorization: false });
     installWx(sim);

@@ -95,8 +95,8 @@ async function postJson(base, p, body, bearer) {
 }
 
 /**
- * A backend for the simulator (`createWxSim({backend})`) that sends each request to the
- * server `route(req)` names, over HTTP, and records `{method, path, base, status, bearer}`
+ * A backend for the simulator (`createWxSim({backend})`) that sends each request (and each
+ * wx.uploadFile, as multipart) to the server `route(req)` names, over HTTP, and records `{method, path, base, status, bearer}`
  * in `seen`. The SDK keeps calling https://api.example.com/… (the simulator checks the
  * domain list); only the forwarder knows the server is on loopback.
  */
@@ -104,13 +104,19 @@ function forwarder(route, seen) {
   return async (req) => {
     const base = route(req);
     const header = Object.assign({}, req.header);
-    // Like the real wx.request: JSON unless the page says otherwise.
-    if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) header['Content-Type'] = 'application/json';
-    const res = await fetch(base + req.path + req.query, {
-      method: req.method,
-      headers: header,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body,
-    });
+    let body = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body;
+    if (req.upload) {
+      // wx.uploadFile: multipart/form-data with the file part and the form fields (fetch
+      // writes the boundary into the content type).
+      body = new FormData();
+      Object.keys(req.upload.formData).forEach((k) => body.append(k, req.upload.formData[k]));
+      body.append(req.upload.name, new Blob([Uint8Array.from(req.upload.file.bytes)]), req.upload.file.path.replace(/^.*\//, ''));
+      Object.keys(header).filter((k) => k.toLowerCase() === 'content-type').forEach((k) => delete header[k]);
+    } else if (!Object.keys(header).some((k) => k.toLowerCase() === 'content-type')) {
+      // Like the real wx.request: JSON unless the page says otherwise.
+      header['Content-Type'] = 'application/json';
+    }
+    const res = await fetch(base + req.path + req.query, { method: req.method, headers: header, body: body });
     const text = await res.text();
     const auth = /^Bearer (.+)$/.exec(header.Authorization || header.authorization || '');
     seen.push({ method: req.method, path: req.path, base: base, status: res.status, bearer: auth ? auth[1] : null });
