@@ -93,6 +93,8 @@ export interface WxSim {
   chooseAvatar(bytes?: number[], path?: string): Promise<{ avatarUrl?: string; errMsg?: string; errno?: number }>;
   /** Whether a temporary file exists on this phone. */
   hasFile(path: string): boolean;
+  /** The bytes of a temporary file on this phone, if it exists. */
+  fileBytes(path: string): number[] | undefined;
   /** The profile the in-process backend stored for this openid. */
   storedProfile(openid: string): { nickName: string; avatarUrl: string } | undefined;
   /** The bytes the in-process backend serves at an avatar URL it issued. */

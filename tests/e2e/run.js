@@ -132,7 +132,10 @@ async function main() {
   if (!fs.existsSync(path.join(root, 'dist/index.js'))) throw new Error('no dist/: run make dist first');
   buildServer();
   const standin = (await startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
-  const serverEnv = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin }, extra);
+  // Avatars are served at the https address the phones know the API by (the forwarder
+  // carries it to loopback), as behind a real TLS front.
+  const serverEnv = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin,
+    AVATAR_DIR: path.join(tmp, 'avatars'), PUBLIC_BASE_URL: API }, extra);
   console.log('# backend: ' + NAME);
   const first = BACKEND === 'rust'
     ? await startServer('rust', serverEnv({ DATABASE_PATH: path.join(tmp, 'sessions.db') }))
@@ -202,6 +205,33 @@ async function main() {
     const again = await auth.request({ url: API + '/api/me' });
     assert.strictEqual(again.data.openid, first.data.openid);
     assert.ok(again.data.since > first.data.since, 'a brand-new binding');
+  });
+
+  await test('profile: the chosen avatar goes up as multipart, the server serves it back, and a second phone gets the profile at its login', async () => {
+    const { auth, sim, seen } = await page(standin, () => s, { profileUrl: API + '/auth/profile' });
+    const picked = await sim.chooseAvatar();
+    auth.setProfile({ nickName: '小明', avatarUrl: picked.avatarUrl });
+    await auth.login();
+    await sim.settle();
+    assert.deepStrictEqual(seen.filter((x) => x.path === '/auth/profile').map((x) => x.status), [200]);
+    const profile = JSON.parse(JSON.stringify(auth.state.profile)); // from the mini-program realm
+    assert.match(profile.avatarUrl, /^https:\/\/api\.example\.com\/avatars\/[0-9a-f]{32}\.png$/);
+    assert.deepStrictEqual([profile.nickName, profile.saved], ['小明', true]);
+    const served = await fetch(s + profile.avatarUrl.slice(API.length));
+    assert.strictEqual(served.status, 200);
+    assert.strictEqual(served.headers.get('content-type'), 'image/png');
+    assert.deepStrictEqual(Array.from(new Uint8Array(await served.arrayBuffer())), Array.from(sim.fileBytes(picked.avatarUrl)), 'the bytes the phone picked');
+    // A refused picture changes nothing on the phone.
+    const html = await sim.chooseAvatar([0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]);
+    const refused = await auth.saveProfile({ avatarUrl: html.avatarUrl }).then(() => null, (e) => e);
+    assert.ok(refused, 'a non-image was refused');
+    assert.deepStrictEqual([refused.code, refused.statusCode], ['PROFILE_REJECTED', 415]);
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(auth.state.profile)), profile);
+    // The same WeChat user on a second phone.
+    const other = await page(standin, () => s, { profileUrl: API + '/auth/profile' });
+    await other.auth.login();
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(other.auth.state.profile)), profile);
+    assert.strictEqual(other.sim.count('uploadFile'), 0);
   });
 
   await test('phone: the button\'s code → the server → getuserphonenumber: the masked number; the same code again is PHONE_FAILED', async () => {
