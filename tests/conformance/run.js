@@ -65,7 +65,10 @@ function request(base, method, path, options) {
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve(answer(res.statusCode, res.headers, Buffer.concat(chunks).toString('utf8'))));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve(Object.assign(answer(res.statusCode, res.headers, bytes.toString('utf8')), { bytes: bytes }));
+      });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(method + ' ' + path + ': no answer within ' + TIMEOUT_MS + ' ms')));
@@ -259,7 +262,7 @@ const check = (id, what, fn, needs) => checks.push({ id: id, what: what, fn: fn,
 
 // Login.
 
-check('login.ok', 'a registered code logs in: 200 {token, expiresIn} and nothing else', async (s) => {
+check('login.ok', 'a registered code logs in: 200 {token, expiresIn} and nothing else (a profile only once one is saved)', async (s) => {
   const code = s.code();
   await s.register(code, s.user());
   const r = await s.login(code);
@@ -646,6 +649,220 @@ check('me.unionid', '/api/me shows the unionid WeChat gave at login, and has no 
   expect(o.status === 200 && !('unionid' in o.json), 'a user without a unionid has a unionid member: ' + describe(o));
 });
 
+// The profile on the backend (POST /auth/profile + bearer: multipart as wx.uploadFile sends
+// it, a file part `avatar` and a text part `nickName`, or JSON {nickName, avatarUrl} with an
+// https avatar; GET /avatars/<32 hex>.<ext>; the profile in the login reply and on /api/me).
+
+/** A real PNG: 1×1, one red pixel. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082', 'hex');
+const BOUNDARY = '----wxauthconformance' + crypto.randomBytes(6).toString('hex');
+const MIB = 1024 * 1024;
+
+/** A multipart/form-data body: parts {name, filename?, type?, bytes}, a file part when it has a filename. */
+function multipart(parts) {
+  const chunks = [];
+  for (const p of parts) {
+    let head = '--' + BOUNDARY + '\r\nContent-Disposition: form-data; name="' + p.name + '"' + (p.filename ? '; filename="' + p.filename + '"' : '') + '\r\n';
+    if (p.type) head += 'Content-Type: ' + p.type + '\r\n';
+    chunks.push(Buffer.from(head + '\r\n'), Buffer.from(p.bytes), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from('--' + BOUNDARY + '--\r\n'));
+  return Buffer.concat(chunks);
+}
+
+/** The parts wx.uploadFile sends: formData {nickName} and the chooseAvatar temp file as `avatar`. */
+const uploadParts = (nick, bytes) => [{ name: 'nickName', bytes: nick }, { name: 'avatar', filename: 'tmp_8a1f.png', type: 'image/png', bytes: bytes }];
+
+function postParts(s, bearer, parts) {
+  const o = { headers: { 'Content-Type': 'multipart/form-data; boundary=' + BOUNDARY }, body: multipart(parts) };
+  return request(s.backend, 'POST', '/auth/profile', bearer === undefined ? o : withBearer(o, bearer));
+}
+
+const upload = (s, bearer, nick, bytes) => postParts(s, bearer, uploadParts(nick, bytes));
+const profileJson = (s, bearer, body) => request(s.backend, 'POST', '/auth/profile', bearer === undefined ? json(body) : withBearer(json(body), bearer));
+
+/** The path of an avatar URL the backend gave (its base is the backend's PUBLIC_BASE_URL, maybe not where the kit reaches it). */
+function avatarPath(url, ext) {
+  const m = /\/avatars\/([0-9a-f]{32})\.([a-z]+)$/.exec(String(url));
+  expect(m && /^https?:\/\//.test(url), 'avatarUrl is not <base>/avatars/<32 lowercase hex>.<ext>: ' + JSON.stringify(url));
+  expect(!ext || m[2] === ext, 'avatarUrl does not end in .' + ext + ': ' + url);
+  return '/avatars/' + m[1] + '.' + m[2];
+}
+
+/** `res` is 200 with exactly {nickName, avatarUrl}; returns the body. */
+function expectProfile(res, what) {
+  const label = what ? what + ': ' : '';
+  expect(res.status === 200 && isJsonType(res) && res.json && typeof res.json === 'object', label + 'expected 200 JSON, got ' + describe(res));
+  expect(JSON.stringify(Object.keys(res.json).sort()) === '["avatarUrl","nickName"]', label + 'the body is not exactly {nickName, avatarUrl}: ' + describe(res));
+  return res.json;
+}
+
+/** Whether `a` and `b` are the same profile (members in any order). */
+const sameProfile = (a, b) => !!a && !!b && a.nickName === b.nickName && a.avatarUrl === b.avatarUrl && Object.keys(a).length === 2;
+
+/** The profile /api/me shows for `token` (undefined when it has none). */
+async function profileOnMe(s, token) {
+  const r = await s.me(token);
+  expect(r.status === 200 && r.json, '/api/me failed: ' + describe(r));
+  return r.json.profile;
+}
+
+check('profile.upload', 'an upload of a real PNG (as wx.uploadFile sends it): 200 {nickName trimmed, avatarUrl}; the URL serves the same bytes as image/png, nosniff, cached immutable', async (s) => {
+  const a = await s.session();
+  const body = expectProfile(await upload(s, a.token, '  小明 ', PNG), 'upload');
+  expect(body.nickName === '小明', 'nickName is not trimmed: ' + JSON.stringify(body.nickName));
+  const r = await request(s.backend, 'GET', avatarPath(body.avatarUrl, 'png'));
+  expect(r.status === 200, 'GET the avatar: ' + describe(r));
+  expect(r.bytes.equals(PNG), 'the avatar served is not the bytes uploaded (' + r.bytes.length + ' bytes, not ' + PNG.length + ')');
+  expect(String(r.headers['content-type']).split(';')[0] === 'image/png', 'Content-Type is ' + JSON.stringify(r.headers['content-type']) + ', not image/png');
+  expect(r.headers['x-content-type-options'] === 'nosniff', 'no X-Content-Type-Options: nosniff');
+  expect(r.headers['cache-control'] === 'public, max-age=31536000, immutable', 'Cache-Control is ' + JSON.stringify(r.headers['cache-control']));
+  expect(sameProfile(await profileOnMe(s, a.token), body), '/api/me does not show the saved profile');
+  const extra = await postParts(s, a.token, [{ name: 'extra', bytes: 'ignored' }, { name: 'other', filename: 'x.bin', bytes: Buffer.alloc(3000) }].concat(uploadParts('小明', PNG)));
+  expectProfile(extra, 'with unknown parts');
+});
+
+check('profile.json', 'the JSON form with an https avatar: 200, the profile saved as given (nickName trimmed)', async (s) => {
+  const a = await s.session();
+  const url = 'https://thirdwx.qlogo.cn/mmopen/vi_32/' + crypto.randomBytes(8).toString('hex') + '/132';
+  const body = expectProfile(await profileJson(s, a.token, { nickName: ' 小红\u3000', avatarUrl: url }));
+  expect(body.nickName === '小红' && body.avatarUrl === url, 'the answer is not the profile given: ' + JSON.stringify(body));
+  expect(sameProfile(await profileOnMe(s, a.token), body), '/api/me does not show the saved profile');
+});
+
+check('profile.not-image', 'an avatar that is not a PNG, JPEG, GIF or WebP by its bytes (whatever its name and type say): 415 UNSUPPORTED_IMAGE, nothing changed', async (s) => {
+  const a = await s.session();
+  expectProfile(await upload(s, a.token, '小明', PNG), 'the first upload');
+  for (const [what, bytes] of [['text', 'not an image, whatever its name says'], ['SVG', '<svg xmlns="http://www.w3.org/2000/svg"/>'], ['empty', ''], ['a PNG cut short', PNG.subarray(0, 7)]]) {
+    expectError(await upload(s, a.token, '小明', bytes), 415, 'UNSUPPORTED_IMAGE', what);
+  }
+  const gif = Buffer.concat([Buffer.from('GIF89a'), crypto.randomBytes(40)]);
+  const g = expectProfile(await upload(s, a.token, '小明', gif), 'a GIF');
+  avatarPath(g.avatarUrl, 'gif');
+  const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WEBPVP8 '), crypto.randomBytes(28)]);
+  avatarPath(expectProfile(await upload(s, a.token, '小明', webp), 'a WebP').avatarUrl, 'webp');
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(40)]);
+  const j = expectProfile(await upload(s, a.token, '小明', jpeg), 'a JPEG');
+  const r = await request(s.backend, 'GET', avatarPath(j.avatarUrl, 'jpg'));
+  expect(r.status === 200 && String(r.headers['content-type']).split(';')[0] === 'image/jpeg', 'the JPEG is not served as image/jpeg: ' + r.status + ' ' + r.headers['content-type']);
+  expectError(await upload(s, a.token, '小明', 'still not an image'), 415, 'UNSUPPORTED_IMAGE', 'after the JPEG');
+  expect(sameProfile(await profileOnMe(s, a.token), j), 'a refused upload changed the saved profile');
+});
+
+check('profile.too-large', 'an avatar over 1 MiB: 413 AVATAR_TOO_LARGE (read no further; an announced 2 MiB body unread), nothing changed; exactly 1 MiB is fine', async (s) => {
+  const a = await s.session();
+  const saved = expectProfile(await upload(s, a.token, '小明', PNG), 'the first upload');
+  const sized = (n) => { const b = Buffer.alloc(n, 7); PNG.copy(b); return b; };
+  expectError(await upload(s, a.token, '小明', sized(MIB + 1)), 413, 'AVATAR_TOO_LARGE', '1 MiB + 1 byte');
+  const head = 'POST /auth/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ' + a.token + '\r\nContent-Type: multipart/form-data; boundary=' + BOUNDARY + '\r\nContent-Length: ' + (2 * MIB) + '\r\n\r\n--' + BOUNDARY;
+  expectError(await raw(s.backend, head, 3000), 413, 'AVATAR_TOO_LARGE', 'an announced 2 MiB body');
+  expect(sameProfile(await profileOnMe(s, a.token), saved), 'a refused upload changed the saved profile');
+  const max = expectProfile(await upload(s, a.token, '小明', sized(MIB)), 'exactly 1 MiB');
+  const r = await request(s.backend, 'GET', avatarPath(max.avatarUrl, 'png'));
+  expect(r.status === 200 && r.bytes.length === MIB, 'the 1 MiB avatar is not served whole: ' + r.status + ', ' + r.bytes.length + ' bytes');
+});
+
+check('profile.nickname', 'a nickname empty after trimming, over 64 characters or holding a control character: 400 INVALID_PROFILE (both forms), nothing changed; 64 characters are fine', async (s) => {
+  const a = await s.session();
+  const saved = expectProfile(await upload(s, a.token, '小明', PNG), 'the first upload');
+  for (const [what, nick] of [['empty', ''], ['blank', ' \t\u3000 '], ['65 characters', '😀'.repeat(65)], ['a control character', '小\u001b[31m明'], ['a newline inside', '小\n明']]) {
+    expectError(await upload(s, a.token, nick, PNG), 400, 'INVALID_PROFILE', 'upload, ' + what);
+    expectError(await profileJson(s, a.token, { nickName: nick, avatarUrl: 'https://a.example/x.png' }), 400, 'INVALID_PROFILE', 'JSON, ' + what);
+  }
+  expect(sameProfile(await profileOnMe(s, a.token), saved), 'a refused profile changed the saved one');
+  const max = '😀'.repeat(64);
+  expect(expectProfile(await profileJson(s, a.token, { nickName: max, avatarUrl: 'https://a.example/x.png' }), '64 characters').nickName === max, '64 characters were changed');
+});
+
+check('profile.avatar-url', 'the JSON form with an avatarUrl not https, over 2048 bytes, with white space, or missing: 400 INVALID_PROFILE', async (s) => {
+  const a = await s.session();
+  for (const [what, url] of [['http', 'http://a.example/x.png'], ['no scheme', 'a.example/x.png'], ['a space', 'https://a.example/x y.png'], ['a newline', 'https://a.example/x.png\n'], ['2049 bytes', 'https://a.example/' + 'x'.repeat(2049 - 18)], ['a number', 7]]) {
+    expectError(await profileJson(s, a.token, { nickName: '小明', avatarUrl: url }), 400, 'INVALID_PROFILE', what);
+  }
+  expectError(await profileJson(s, a.token, { nickName: '小明' }), 400, 'INVALID_PROFILE', 'no avatarUrl');
+  expectError(await request(s.backend, 'POST', '/auth/profile', withBearer({ headers: { 'Content-Type': 'application/json' }, body: '{' }, a.token)), 400, 'INVALID_PROFILE', 'not JSON');
+  expect((await profileOnMe(s, a.token)) === undefined, 'a refused profile was saved');
+  expectProfile(await profileJson(s, a.token, { nickName: '小明', avatarUrl: 'https://a.example/' + 'x'.repeat(2048 - 18) }), '2048 bytes');
+});
+
+check('profile.missing-part', 'an upload without the avatar or the nickName part: 400 INVALID_PROFILE', async (s) => {
+  const a = await s.session();
+  const [nick, avatar] = uploadParts('小明', PNG);
+  expectError(await postParts(s, a.token, [avatar]), 400, 'INVALID_PROFILE', 'no nickName');
+  expectError(await postParts(s, a.token, [nick]), 400, 'INVALID_PROFILE', 'no avatar');
+  expectError(await postParts(s, a.token, []), 400, 'INVALID_PROFILE', 'no parts');
+  expect((await profileOnMe(s, a.token)) === undefined, 'a refused upload was saved');
+});
+
+check('profile.no-session', 'POST /auth/profile without a live session: 401 UNAUTHORIZED (both forms)', async (s) => {
+  for (const [what, bearer] of [['no bearer', undefined], ['unknown bearer', 'f'.repeat(64)], ['malformed bearer', 'nonsense']]) {
+    expectError(await upload(s, bearer, '小明', PNG), 401, 'UNAUTHORIZED', 'upload, ' + what);
+    expectError(await profileJson(s, bearer, { nickName: '小明', avatarUrl: 'https://a.example/x.png' }), 401, 'UNAUTHORIZED', 'JSON, ' + what);
+  }
+});
+
+check('profile.content-type', 'POST /auth/profile neither multipart/form-data nor application/json: 415 UNSUPPORTED_MEDIA_TYPE; GET: 405', async (s) => {
+  const a = await s.session();
+  for (const [what, headers, body] of [['text/plain', { 'Content-Type': 'text/plain' }, '{"nickName":"a","avatarUrl":"https://a.example/x"}'], ['a bare image', { 'Content-Type': 'image/png' }, PNG], ['a form', { 'Content-Type': 'application/x-www-form-urlencoded' }, 'nickName=a'], ['none', {}, '{}']]) {
+    expectError(await request(s.backend, 'POST', '/auth/profile', withBearer({ headers: headers, body: body }, a.token)), 415, 'UNSUPPORTED_MEDIA_TYPE', what);
+  }
+  expectError(await request(s.backend, 'GET', '/auth/profile', { bearer: a.token }), 405, 'METHOD_NOT_ALLOWED', 'GET');
+  expect((await profileOnMe(s, a.token)) === undefined, 'a refused request saved a profile');
+});
+
+check('profile.login', 'a login of a user with a saved profile carries it (profile {nickName, avatarUrl}); another user\'s login has no profile member', async (s) => {
+  const a = await s.session();
+  const saved = expectProfile(await upload(s, a.token, '小明', PNG), 'upload');
+  const again = await s.session(a.user);
+  const p = again.reply.json.profile;
+  expect(p && sameProfile(p, saved), 'the login reply\'s profile is ' + JSON.stringify(p) + ', not ' + JSON.stringify(saved));
+  expect(JSON.stringify(Object.keys(again.reply.json).sort()) === '["expiresIn","profile","token"]', 'the login reply has members other than token, expiresIn and profile: ' + Object.keys(again.reply.json).join(', '));
+  const other = await s.session();
+  expect(!('profile' in other.reply.json), 'another user\'s login carries a profile');
+  expect((await profileOnMe(s, other.token)) === undefined, 'another user\'s /api/me shows a profile');
+});
+
+check('profile.replace', 'a new upload replaces the profile: the old avatar URL is gone (404), the new one served; a new nickname with the same URL keeps the file', async (s) => {
+  const a = await s.session();
+  const first = expectProfile(await upload(s, a.token, '小明', PNG), 'the first upload');
+  const second = expectProfile(await upload(s, a.token, '小明', PNG), 'the second upload');
+  expect(first.avatarUrl !== second.avatarUrl, 'both uploads got the same URL');
+  expectError(await request(s.backend, 'GET', avatarPath(first.avatarUrl)), 404, 'NOT_FOUND', 'the replaced avatar');
+  expect((await request(s.backend, 'GET', avatarPath(second.avatarUrl))).status === 200, 'the new avatar is not served');
+  if (second.avatarUrl.startsWith('https://')) {
+    expectProfile(await profileJson(s, a.token, { nickName: '小明明', avatarUrl: second.avatarUrl }), 'a new nickname, the same avatar');
+    expect((await request(s.backend, 'GET', avatarPath(second.avatarUrl))).status === 200, 'a new nickname with the same avatar URL deleted the file');
+  }
+  expectProfile(await profileJson(s, a.token, { nickName: '小明', avatarUrl: 'https://a.example/x.png' }), 'an https avatar');
+  expectError(await request(s.backend, 'GET', avatarPath(second.avatarUrl)), 404, 'NOT_FOUND', 'the upload replaced by an https avatar');
+});
+
+check('profile.unbind', 'unbind deletes the profile and its avatar: the URL is 404 and the next login has no profile', async (s) => {
+  const a = await s.session();
+  const saved = expectProfile(await upload(s, a.token, '小明', PNG), 'upload');
+  const code = s.code();
+  await s.register(code, a.user);
+  expectOk(await s.unbind(a.token, code), 'unbind');
+  expectError(await request(s.backend, 'GET', avatarPath(saved.avatarUrl)), 404, 'NOT_FOUND', 'the avatar after unbind');
+  const again = await s.session(a.user);
+  expect(!('profile' in again.reply.json), 'the login after unbind carries a profile');
+});
+
+check('avatars.traversal', 'GET /avatars/ with anything but <32 lowercase hex>.<png|jpg|gif|webp>, traversal attempts included: 404 NOT_FOUND', async (s) => {
+  const a = await s.session();
+  const name = avatarPath(expectProfile(await upload(s, a.token, '小明', PNG), 'upload').avatarUrl, 'png').slice('/avatars/'.length);
+  const stem = name.slice(0, 32);
+  for (const p of [
+    '..%2f'.repeat(12) + 'etc%2fpasswd', '%2e%2e%2f'.repeat(12) + 'etc%2fpasswd', '..%5c..%5cwindows%5cwin.ini', '../../../../etc/passwd',
+    stem.toUpperCase() + '.png', stem + '.jpeg', stem + '.svg', stem + '.png.part', stem.slice(1) + '.png', '0'.repeat(32) + '.png', '.' + name, '',
+  ]) {
+    const r = await request(s.backend, 'GET', '/avatars/' + p);
+    expectError(r, 404, 'NOT_FOUND', '/avatars/' + (p.length > 40 ? p.slice(0, 40) + '…' : p));
+    expect(!/root:/.test(r.text), 'a file outside the avatars was served');
+  }
+  expect((await request(s.backend, 'GET', '/avatars/' + name)).status === 200, 'the avatar itself is not served');
+});
+
 // Input checked at the door.
 
 check('door.method', 'a known path with the wrong method: 405 METHOD_NOT_ALLOWED', async (s) => {
@@ -759,6 +976,20 @@ check('shared.phone-token', 'two instances share one access token: a verificatio
   const d = delta(before, await s.billing());
   expect(d.stableTokenCalls === 0, 'B called stable_token ' + d.stableTokenCalls + ' times while A\'s token was cached in the shared store');
   expect(d.forceRefreshes === 0, 'a backend force-refreshed the token');
+}, 'peer-backend');
+
+check('shared.profile', 'two instances share profiles: uploaded on A, B\'s login reply carries it and B serves the avatar; replaced on B, A no longer serves the old one', async (s) => {
+  const b = s.opts['peer-backend'];
+  const a = await s.session();
+  const saved = expectProfile(await upload(s, a.token, '小明', PNG), 'upload on A');
+  const onB = await s.session(a.user, b);
+  expect(sameProfile(onB.reply.json.profile, saved), 'B\'s login reply does not carry the profile saved on A: ' + JSON.stringify(onB.reply.json.profile));
+  const served = await request(b, 'GET', avatarPath(saved.avatarUrl));
+  expect(served.status === 200 && served.bytes.equals(PNG), 'B does not serve the avatar uploaded on A: ' + served.status);
+  const o = { headers: { 'Content-Type': 'multipart/form-data; boundary=' + BOUNDARY }, body: multipart(uploadParts('小明明', PNG)) };
+  const replaced = expectProfile(await request(b, 'POST', '/auth/profile', withBearer(o, a.token)), 'upload on B');
+  expect(sameProfile(await profileOnMe(s, a.token), replaced), 'A does not show the profile saved on B');
+  expectError(await request(s.backend, 'GET', avatarPath(saved.avatarUrl)), 404, 'NOT_FOUND', 'the replaced avatar on A');
 }, 'peer-backend');
 
 // ---- running --------------------------------------------------------------------------

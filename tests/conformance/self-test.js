@@ -55,7 +55,7 @@ const BUGS = {
   'plain-400': ['door.malformed'],
   'exchange-before-checks': ['door.nothing-reaches-wechat'],
   'dies-on-hangup': ['door.survives'],
-  'peer-unshared': ['shared.peer'],
+  'peer-unshared': ['shared.peer', 'shared.profile'],
   'phone-unmasked': ['phone.ok'],
   'phone-exchanges-first': ['phone.no-session'],
   'phone-any-body': ['phone.bad-body'],
@@ -67,6 +67,19 @@ const BUGS = {
   'token-retry-unbounded': ['phone.token-retry'],
   'force-refresh-on-40001': ['phone.token-retry'],
   'me-no-unionid': ['me.unionid'],
+  'avatar-served-octet': ['profile.upload'],
+  'profile-json-untrimmed': ['profile.json'],
+  'trusts-content-type': ['profile.not-image'],
+  'avatar-limit-2m': ['profile.too-large'],
+  'nick-no-control-check': ['profile.nickname'],
+  'avatar-url-http': ['profile.avatar-url'],
+  'avatar-optional': ['profile.missing-part'],
+  'profile-missing-bearer-403': ['profile.no-session'],
+  'profile-any-type': ['profile.content-type'],
+  'login-no-profile': ['profile.login'],
+  'replace-keeps-old': ['profile.replace'],
+  'unbind-keeps-profile': ['profile.unbind'],
+  'avatars-case-insensitive': ['avatars.traversal'],
 };
 
 function kit(args) {
@@ -85,6 +98,7 @@ async function fakes(bugs, needs) {
   const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
   const start = (extra) => stack.startProcess('fake-backend', process.execPath, [FAKE], Object.assign({
     LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin, FAKE_BUGS: bugs.join(','),
+    PUBLIC_BASE_URL: 'https://fake.conformance.test',
   }, extra || {}));
   const main = await start();
   const args = ['--backend', main.base, '--standin', standin];

@@ -5,7 +5,8 @@
 // per target a fresh WeChat stand-in (the kit moves its clock), the backend under test, a
 // second instance on the same store (--peer-backend), one with SESSION_TTL_SECONDS=2
 // (--short-ttl-backend), one with a wrong secret (--bad-secret-backend) and one whose
-// WeChat is a closed port (--no-wechat-backend). Then the Rust and the Node backend on one
+// WeChat is a closed port (--no-wechat-backend), all with one avatar directory in a
+// temporary folder (removed at the end) and an https PUBLIC_BASE_URL. Then the Rust and the Node backend on one
 // Redis as each other's peer. Prints the kit's lines per target and a summary; exit code 1
 // when any check failed.
 //
@@ -51,7 +52,12 @@ async function main() {
     for (const target of targets) {
       const started = Date.now();
       const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
-      const env = (extra) => Object.assign({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin }, extra);
+      // Every instance of a target shares one avatar directory, as instances behind one
+      // public URL must; the URLs are https, so the JSON form can name a saved avatar.
+      const env = (extra) => Object.assign({
+        LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin,
+        AVATAR_DIR: path.join(tmp, target + '-avatars'), PUBLIC_BASE_URL: 'https://' + target + '.conformance.test',
+      }, extra);
       const redisDb = redis + '/' + (++db); // a database of its own per target
       let args;
       if (target === 'mixed') {

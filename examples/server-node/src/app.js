@@ -8,17 +8,31 @@
 // | GET  /api/me + bearer              | 200 {openid, since}, 401 without a valid session        |
 // | POST /auth/unbind {code} + bearer  | 200 {ok: true} after a fresh code proves the same user  |
 // | POST /auth/phone {code} + bearer   | 200 {phoneNumber: "138****8000", countryCode}          |
+// | POST /auth/profile + bearer,       | 200 {nickName, avatarUrl}, the saved profile            |
+// |   multipart (avatar file, nickName) or JSON {nickName, avatarUrl}                            |
+// | GET  /avatars/<32 hex>.<png|jpg|gif|webp> | 200, the uploaded image (public, immutable)      |
+//
+// The login reply carries profile: {nickName, avatarUrl} and /api/me a profile member when
+// the user has saved one; unbind erases it with its file.
 //
 // Every other answer is {code, message}. Input is checked at the door, in the Rust
 // server's order: the request head (431, 400, 411), the route (404, 405), the body size
 // (413), then the content type (415) and the body (400), before anything is stored or
-// sent to WeChat.
+// sent to WeChat. Bodies are at most 1 KiB, except on /auth/profile (upload.js:
+// MAX_UPLOAD_BODY, past it 413 AVATAR_TOO_LARGE; a JSON form at most 8 KiB), where the
+// session is checked (401) and the content type (415) before the body is read.
+//
+// The avatars: AVATAR_DIR (where the files live, avatars.js) and PUBLIC_BASE_URL (the base
+// of their URLs), read by config.js.
 const http = require('http');
 const Fastify = require('fastify');
 const { ApiError, StoreError, badRequest, unauthorized, internal } = require('./errors.js');
 const { WxError } = require('./wechat.js');
 const token = require('./token.js');
 const { mask, createTokens } = require('./phone.js');
+const { FileError } = require('./avatars.js');
+const upload = require('./upload.js');
+const { tooLarge } = require('./profile.js');
 
 const MAX_HEAD = 8 * 1024;
 const MAX_BODY = 1024;
@@ -32,12 +46,17 @@ const ROUTES = {
   '/api/me': 'GET',
   '/auth/unbind': 'POST',
   '/auth/phone': 'POST',
+  '/auth/profile': 'POST',
 };
+const AVATARS = '/avatars/';
 
 const pathOf = (url) => {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
 };
+
+/** The profile as the SDK reads it: {nickName, avatarUrl}. */
+const wireProfile = (p) => ({ nickName: p.nickName, avatarUrl: p.avatarUrl });
 
 function send(reply, status, body) {
   return reply.code(status).header('Content-Type', 'application/json').send(JSON.stringify(body));
@@ -67,11 +86,11 @@ function clientError(log) {
 
 /**
  * The server: `store` (RedisSessions), `wechat` ({exchange, stableToken, phoneNumber}),
- * `appid` (the access token is cached under it), `ttl` (seconds), `clock()` (Unix
- * seconds), `log(line)` (stderr in production).
+ * `appid` (the access token is cached under it), `ttl` (seconds), `avatars` (an AvatarDir),
+ * `clock()` (Unix seconds), `log(line)` (stderr in production).
  */
 function buildApp(options) {
-  const { store, wechat, ttl, appid } = options;
+  const { store, wechat, ttl, appid, avatars } = options;
   const clock = options.clock || (() => Math.floor(Date.now() / 1000));
   const log = options.log || ((line) => process.stderr.write(line + '\n'));
   const tokens = createTokens(store, wechat, appid, log);
@@ -103,9 +122,15 @@ function buildApp(options) {
       throw new ApiError(411, 'LENGTH_REQUIRED', 'send the body with a Content-Length');
     }
     const path = pathOf(req.raw.url);
-    const allowed = ROUTES[path];
+    const allowed = path.startsWith(AVATARS) ? 'GET' : ROUTES[path];
     if (!allowed) throw new ApiError(404, 'NOT_FOUND', 'no such endpoint');
     if (req.method !== allowed) throw new ApiError(405, 'METHOD_NOT_ALLOWED', path + ' takes ' + allowed);
+    // The upload's own limit, from Content-Length, before anything is read (every body has
+    // one: Transfer-Encoding is refused above).
+    if (path === '/auth/profile' && Number(req.headers['content-length'] || 0) > upload.MAX_UPLOAD_BODY) {
+      reply.header('Connection', 'close');
+      throw tooLarge();
+    }
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -120,9 +145,12 @@ function buildApp(options) {
     } else if (err instanceof StoreError) {
       log('error: session store: ' + err.message);
       e = internal();
+    } else if (err instanceof FileError) {
+      log('error: avatar files: ' + err.message);
+      e = new ApiError(500, 'INTERNAL', 'the avatar could not be stored or read');
     } else if (!(err instanceof ApiError)) {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        e = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the body is over ' + MAX_BODY + ' bytes');
+        e = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the body is over ' + (req.routeOptions.bodyLimit || MAX_BODY) + ' bytes');
       } else if (err.statusCode >= 400 && err.statusCode < 500) {
         e = badRequest('the request could not be read');
       } else {
@@ -170,7 +198,10 @@ function buildApp(options) {
     const now = clock();
     await store.createSession(identity.openid, fresh.hash, now, now + ttl);
     if (identity.unionid) await store.setUnionid(identity.openid, identity.unionid);
-    return send(reply, 200, { token: fresh.token, expiresIn: ttl });
+    const profile = await store.profile(identity.openid);
+    const body = { token: fresh.token, expiresIn: ttl };
+    if (profile) body.profile = wireProfile(profile);
+    return send(reply, 200, body);
   });
 
   app.post('/auth/logout', async (req, reply) => {
@@ -183,7 +214,60 @@ function buildApp(options) {
     const s = await session(req);
     const body = { openid: s.openid, since: s.since };
     if (s.unionid) body.unionid = s.unionid;
+    if (s.profile) body.profile = wireProfile(s.profile);
     return send(reply, 200, body);
+  });
+
+  // Saves the user's profile (upload.js has the two forms and their checks): the session and
+  // the content type before the body is read; an upload is written to the avatar directory,
+  // then the profile stored, then the file the user's previous profile had deleted. A refused
+  // request, or a store that fails, leaves no file and no change behind.
+  app.register(async (scope) => {
+    await scope.register(require('@fastify/multipart'), upload.MULTIPART_OPTIONS);
+    scope.post('/auth/profile', {
+      bodyLimit: upload.MAX_PROFILE_JSON,
+      preParsing: async (req, reply, payload) => {
+        req.profileSession = await session(req);
+        req.profileForm = upload.formOf(req);
+        return payload;
+      },
+    }, async (req, reply) => {
+      const s = req.profileSession;
+      const input = req.profileForm === 'json' ? upload.readJson(req.body) : await upload.readMultipart(req);
+      const profile = { nickName: input.nickName, avatarUrl: input.avatarUrl, avatarFile: null };
+      if (input.avatar) {
+        profile.avatarFile = await avatars.save(input.avatar.bytes, input.avatar.kind);
+        profile.avatarUrl = avatars.url(profile.avatarFile);
+      }
+      let saved;
+      try {
+        saved = await store.setProfile(s.openid, profile);
+      } catch (e) {
+        // A store that did not answer in time may still write the profile: its file stays then
+        // (at worst a file nothing refers to, never a profile without its file).
+        if (profile.avatarFile && !e.timedOut) await avatars.remove(profile.avatarFile, log);
+        throw e;
+      }
+      if (!saved.stored) {
+        // Not bound: an unbind ended the session meanwhile.
+        if (profile.avatarFile) await avatars.remove(profile.avatarFile, log);
+        throw unauthorized();
+      }
+      if (saved.orphan) await avatars.remove(saved.orphan, log);
+      return send(reply, 200, wireProfile(profile));
+    });
+  });
+
+  // An uploaded avatar, public: only names the server makes are looked up; the bytes with
+  // their type, nosniff, and cached for a year (a name is never reused).
+  app.get('/avatars/:name', async (req, reply) => {
+    const found = await avatars.read(pathOf(req.raw.url).slice(AVATARS.length));
+    if (!found) throw new ApiError(404, 'NOT_FOUND', 'no such avatar');
+    return reply.code(200)
+      .header('Content-Type', found.kind.type)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Cache-Control', 'public, max-age=31536000, immutable')
+      .send(found.bytes);
   });
 
   // Exchanges a phone button's code for the number (with the session's openid, which WeChat
@@ -229,7 +313,8 @@ function buildApp(options) {
     if (identity.openid !== s.openid) {
       throw new ApiError(403, 'IDENTITY_MISMATCH', 'the login code belongs to another WeChat user than the session');
     }
-    await store.unbind(s.openid);
+    const erased = await store.unbind(s.openid);
+    if (erased && erased.avatarFile) await avatars.remove(erased.avatarFile, log);
     return send(reply, 200, { ok: true });
   });
 

@@ -23,6 +23,14 @@ function fromEnv(env) {
   const colon = listen.lastIndexOf(':');
   const port = Number(listen.slice(colon + 1));
   if (colon < 0 || !/^\d+$/.test(listen.slice(colon + 1)) || port > 65535) throw new Error('LISTEN must be HOST:PORT');
+  let publicBaseUrl;
+  if (v('PUBLIC_BASE_URL') !== undefined) {
+    publicBaseUrl = v('PUBLIC_BASE_URL').trim().replace(/\/+$/, '');
+    const rest = /^https?:\/\/(.*)$/.exec(publicBaseUrl);
+    if (!rest || rest[1] === '' || /[\p{White_Space}\p{Cc}]/u.test(publicBaseUrl)) {
+      throw new Error('PUBLIC_BASE_URL must be an http:// or https:// URL (https://api.example.com)');
+    }
+  }
   const config = {
     appid: appid,
     apiBase: (v('WX_API_BASE') || WECHAT_API_BASE).replace(/\/+$/, ''),
@@ -30,6 +38,10 @@ function fromEnv(env) {
     port: port,
     redisUrl: redisUrl,
     sessionTtl: sessionTtl,
+    // Where uploaded avatars are stored (created on the first upload).
+    avatarDir: v('AVATAR_DIR') || 'avatars',
+    // The base of the avatars' URLs; undefined: http:// and the address the server listens on.
+    publicBaseUrl: publicBaseUrl,
   };
   // Not enumerable: console.log(config), util.inspect and JSON.stringify leave it out.
   Object.defineProperty(config, 'secret', { value: secret, enumerable: false });

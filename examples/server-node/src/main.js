@@ -6,11 +6,17 @@ const { fromEnv } = require('./config.js');
 const { buildApp } = require('./app.js');
 const { createWeChat } = require('./wechat.js');
 const { RedisSessions, connect } = require('./store.js');
+const { AvatarDir } = require('./avatars.js');
+const fs = require('fs');
 
 const log = (line) => process.stderr.write(line + '\n');
 
 async function main() {
   const config = fromEnv(process.env);
+  let publicBase;
+  if (fs.existsSync(config.avatarDir) && !fs.statSync(config.avatarDir).isDirectory()) {
+    throw new Error('AVATAR_DIR ' + config.avatarDir + ' is not a directory');
+  }
   const client = await connect(config.redisUrl, log);
   log('sessions in Redis');
   const app = buildApp({
@@ -18,12 +24,15 @@ async function main() {
     wechat: createWeChat(config.apiBase, config.appid, config.secret),
     appid: config.appid,
     ttl: config.sessionTtl,
+    avatars: new AvatarDir(config.avatarDir, () => publicBase),
     log: log,
   });
-  log('WeChat API at ' + config.apiBase + ', app ' + config.appid);
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const host = addr.family === 'IPv6' ? '[' + addr.address + ']' : addr.address;
+  // Set before the event loop runs again, so before any request is handled.
+  publicBase = config.publicBaseUrl || 'http://' + host + ':' + addr.port;
+  log('WeChat API at ' + config.apiBase + ', app ' + config.appid + '; avatars in ' + config.avatarDir + ' at ' + publicBase + '/avatars/');
   process.stdout.write('listening on http://' + host + ':' + addr.port + '\n');
 
   let stopping = false;

@@ -11,6 +11,9 @@
 // - `ns:user-unionid:{openid}`   → the unionid WeChat gave (no TTL; unbind deletes it)
 // - `ns:user-phone:{openid}`     → "{countryCode} {number}", the verified number in full
 //                                  (no TTL; unbind deletes it)
+// - `ns:user-profile:{openid}`   → {"nickName","avatarUrl","avatarFile"?} (JSON; no TTL;
+//                                  unbind deletes it), avatarFile being the uploaded file
+//                                  the URL serves
 // - `ns:access-token:{appid}`    → the app's WeChat access token, EX = a little less than the
 //                                  expires_in WeChat gave, shared by every instance
 // - `ns:access-token-lock:{appid}` → the id of the instance refreshing the token (SET NX PX)
@@ -29,7 +32,50 @@ const SET_IF_BOUND = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET
 /** DEL KEYS[1] only while it holds ARGV[1]. */
 const DEL_IF_EQUAL = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+/**
+ * Stores the profile ARGV[1] (JSON) under KEYS[2] only while the user KEYS[1] is bound (else
+ * nil), in one step: without an avatarFile of its own, it keeps the stored one when the URL
+ * is the same. Answers the stored file the new profile no longer has, or "" (the Rust
+ * server runs the same script).
+ */
+const SWAP_PROFILE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local new = cjson.decode(ARGV[1])
+local old = redis.call('GET', KEYS[2])
+local orphan = ''
+if old then
+  local o = cjson.decode(old)
+  if type(new.avatarFile) ~= 'string' and o.avatarUrl == new.avatarUrl then new.avatarFile = o.avatarFile end
+  if type(o.avatarFile) == 'string' and o.avatarFile ~= new.avatarFile then orphan = o.avatarFile end
+end
+redis.call('SET', KEYS[2], cjson.encode(new))
+return orphan
+`;
+
+/** The profile record: {nickName, avatarUrl, avatarFile?}. */
+function profileJson(p) {
+  const doc = { nickName: p.nickName, avatarUrl: p.avatarUrl };
+  if (p.avatarFile) doc.avatarFile = p.avatarFile;
+  return JSON.stringify(doc);
+}
+
+/** A profile record read back, or null when it is not one. */
+function profileFromJson(text) {
+  let doc;
+  try { doc = JSON.parse(text); } catch (e) { return null; }
+  if (!doc || typeof doc.nickName !== 'string' || typeof doc.avatarUrl !== 'string') return null;
+  return { nickName: doc.nickName, avatarUrl: doc.avatarUrl, avatarFile: typeof doc.avatarFile === 'string' ? doc.avatarFile : null };
+}
+
 const corrupt = () => new StoreError('redis: a stored record is malformed');
+
+/** A stored profile record (null stays null), or the store's "malformed" error. */
+function parseProfile(text) {
+  if (text === null || text === undefined) return null;
+  const p = profileFromJson(text);
+  if (!p) throw corrupt();
+  return p;
+}
 
 /** "{since} {binding}" */
 function parseUser(text) {
@@ -42,7 +88,11 @@ function parseUser(text) {
 function bounded(promise, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new StoreError('redis: ' + what + ' timed out')), OPERATION_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      const e = new StoreError('redis: ' + what + ' timed out');
+      e.timedOut = true; // the command may still run: its outcome is unknown
+      reject(e);
+    }, OPERATION_TIMEOUT_MS);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer)).catch((e) => {
     throw e instanceof StoreError ? e : new StoreError('redis: ' + what + ' failed (' + ((e && e.name) || 'error') + ')');
@@ -83,7 +133,10 @@ class RedisSessions {
     })(), 'create session');
   }
 
-  /** The live session under `tokenHash` at `now`: `{openid, since, expiresAt, unionid}` (unionid null when unknown) or null. */
+  /**
+   * The live session under `tokenHash` at `now`: `{openid, since, expiresAt, unionid, profile}`
+   * (unionid and profile null when unknown) or null.
+   */
   session(tokenHash, now) {
     return bounded((async () => {
       const sessionKey = this.key('session', tokenHash);
@@ -96,11 +149,11 @@ class RedisSessions {
         await this.client.del(sessionKey);
         return null;
       }
-      const [user, unionid] = await this.client.mGet([this.key('user', m[3]), this.key('user-unionid', m[3])]);
+      const [user, unionid, profile] = await this.client.mGet([this.key('user', m[3]), this.key('user-unionid', m[3]), this.key('user-profile', m[3])]);
       if (user === null) return null;
       const { since, binding } = parseUser(user);
       if (binding !== m[2]) return null;
-      return { openid: m[3], since: since, expiresAt: expiresAt, unionid: unionid };
+      return { openid: m[3], since: since, expiresAt: expiresAt, unionid: unionid, profile: parseProfile(profile) };
     })(), 'read session');
   }
 
@@ -109,16 +162,49 @@ class RedisSessions {
     return bounded(this.client.del(this.key('session', tokenHash)), 'revoke');
   }
 
-  /** Deletes `openid`'s binding, every session of that user and what is known of them (unionid, phone). */
+  /**
+   * Deletes `openid`'s binding, every session of that user and what is known of them
+   * (unionid, phone, profile). Resolves the profile it erased (or null), so the caller can
+   * delete its avatar file.
+   */
   unbind(openid) {
     return bounded((async () => {
       const userKey = this.key('user', openid);
       const indexKey = this.key('user-sessions', openid);
-      // The binding goes first: from then on no session of it counts, whatever happens to the rest.
-      await this.client.del([userKey, this.key('user-unionid', openid), this.key('user-phone', openid)]);
+      const profileKey = this.key('user-profile', openid);
+      // The binding goes first: from then on no session of it counts, whatever happens to the
+      // rest. The profile is read and deleted in the same transaction, so its file is handed
+      // back exactly once.
+      const [profile] = await this.client.multi()
+        .get(profileKey)
+        .del([userKey, this.key('user-unionid', openid), this.key('user-phone', openid), profileKey])
+        .exec();
       const members = await this.client.sMembers(indexKey);
       await this.client.del([indexKey].concat(members.map((h) => this.key('session', h))));
+      return typeof profile === 'string' ? profileFromJson(profile) : null;
     })(), 'unbind');
+  }
+
+  /**
+   * Stores `profile` ({nickName, avatarUrl, avatarFile}) with `openid`, replacing any earlier
+   * one, in one atomic step; without an avatarFile, the stored one stays when the avatar URL is
+   * the stored one. Resolves `{stored: true, orphan}` (the file the replaced profile had and
+   * the new one has not, or null) or `{stored: false}` when the user is not bound.
+   */
+  setProfile(openid, profile) {
+    return bounded((async () => {
+      const orphan = await this.client.eval(SWAP_PROFILE, {
+        keys: [this.key('user', openid), this.key('user-profile', openid)],
+        arguments: [profileJson(profile)],
+      });
+      if (orphan === null) return { stored: false };
+      return { stored: true, orphan: orphan === '' ? null : orphan };
+    })(), 'set profile');
+  }
+
+  /** The profile stored with `openid`: `{nickName, avatarUrl, avatarFile}` or null. */
+  profile(openid) {
+    return bounded((async () => parseProfile(await this.client.get(this.key('user-profile', openid))))(), 'profile');
   }
 
   /** Records the unionid WeChat gave for `openid` (a user that is not bound: nothing). */

@@ -35,6 +35,12 @@ test('the configuration needs the credentials and Redis, and keeps the secret ou
   assert.strictEqual(c.apiBase, 'http://127.0.0.1:9');
   assert.strictEqual(c.sessionTtl, 7200);
   assert.deepStrictEqual([c.host, c.port], ['127.0.0.1', 8080]);
+  assert.deepStrictEqual([c.avatarDir, c.publicBaseUrl], ['avatars', undefined]);
+  const d = fromEnv({ WX_APPID: 'a', WX_SECRET: 's', REDIS_URL: 'r', AVATAR_DIR: '/srv/avatars', PUBLIC_BASE_URL: 'https://api.example.com/' });
+  assert.deepStrictEqual([d.avatarDir, d.publicBaseUrl], ['/srv/avatars', 'https://api.example.com']);
+  for (const bad of ['api.example.com', 'ftp://x', 'https://', 'https://a b']) {
+    assert.throws(() => fromEnv({ WX_APPID: 'a', WX_SECRET: 's', REDIS_URL: 'r', PUBLIC_BASE_URL: bad }), /PUBLIC_BASE_URL/, bad);
+  }
   assert.ok(!JSON.stringify(c).includes(SECRET) && !require('util').inspect(c).includes(SECRET));
 });
 
@@ -173,4 +179,130 @@ test('a WeChat that never answers holds at most 64 calls: the next login is 503 
   held.forEach((socket) => socket.destroy());
   silent.close();
   await Promise.all(pending);
+});
+
+// The profile (POST /auth/profile, GET /avatars/…), as examples/server/tests/profile_api.rs
+// checks it on the Rust server.
+
+/** A real PNG: 1×1, one red pixel. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082', 'hex');
+
+/** POST /auth/profile as wx.uploadFile sends it: the file part avatar and the text part nickName. */
+async function upload(base, token, nickName, bytes) {
+  const form = new FormData();
+  form.append('nickName', nickName);
+  form.append('avatar', new Blob([bytes], { type: 'image/png' }), 'tmp_8a1f.png');
+  const headers = token ? { Authorization: 'Bearer ' + token } : {};
+  const res = await fetch(base + '/auth/profile', { method: 'POST', headers: headers, body: form });
+  return { status: res.status, body: await res.json() };
+}
+
+const filesIn = (dir) => (require('fs').existsSync(dir) ? require('fs').readdirSync(dir).sort() : []);
+
+test('the profile: an uploaded PNG served back, the JSON form, refusals that change nothing, the login reply, unbind; a Rust instance on the same Redis reads and replaces it', async () => {
+  const fs = require('fs');
+  const os = require('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-auth-node-avatars-'));
+  try {
+    const redisUrl = await stack.startRedis();
+    const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
+    const env = { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin, REDIS_URL: redisUrl, AVATAR_DIR: dir, PUBLIC_BASE_URL: 'https://api.example.test' };
+    const server = await stack.startNodeServer(env);
+    const rust = await stack.startBinary('wx-auth-server', env);
+    const s = server.base;
+    const login = async (code, user, base) => {
+      assert.strictEqual((await post(standin, '/_standin/codes', { code: code, user: user })).status, 200);
+      const r = await post(base || s, '/auth/login', { code: code });
+      assert.strictEqual(r.status, 200);
+      return r.body;
+    };
+    const me = async (t, base) => (await fetch((base || s) + '/api/me', { headers: { Authorization: 'Bearer ' + t } })).json();
+    const nameOf = (url) => {
+      const m = /^https:\/\/api\.example\.test\/avatars\/([0-9a-f]{32}\.png)$/.exec(url);
+      assert.ok(m, url);
+      return m[1];
+    };
+
+    const first = await login('c1', 'xiaoming');
+    assert.ok(!('profile' in first), 'no profile before one is saved');
+    const t = first.token;
+    const up = await upload(s, t, '  小明 ', PNG);
+    assert.strictEqual(up.status, 200, JSON.stringify(up.body));
+    assert.deepStrictEqual(Object.keys(up.body).sort(), ['avatarUrl', 'nickName']);
+    assert.strictEqual(up.body.nickName, '小明');
+    const f1 = nameOf(up.body.avatarUrl);
+    assert.deepStrictEqual(filesIn(dir), [f1]);
+    const served = await fetch(s + '/avatars/' + f1);
+    assert.strictEqual(served.status, 200);
+    assert.deepStrictEqual(Buffer.from(await served.arrayBuffer()), PNG);
+    assert.strictEqual(served.headers.get('content-type'), 'image/png');
+    assert.strictEqual(served.headers.get('x-content-type-options'), 'nosniff');
+    assert.strictEqual(served.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.deepStrictEqual((await me(t)).profile, up.body);
+    // The Rust server on the same Redis and directory reads the record the Node one wrote.
+    assert.deepStrictEqual((await login('c2', 'xiaoming', rust.base)).profile, up.body);
+
+    // Refusals: nothing stored changes, no file is added or removed.
+    const big = Buffer.alloc(1024 * 1024 + 1);
+    PNG.copy(big);
+    for (const [r, status, code] of [
+      [await upload(s, t, '小明', Buffer.from('not an image, whatever its name says')), 415, 'UNSUPPORTED_IMAGE'],
+      [await upload(s, t, '小明', big), 413, 'AVATAR_TOO_LARGE'],
+      [await upload(s, t, ' ', PNG), 400, 'INVALID_PROFILE'],
+      [await upload(s, t, '😀'.repeat(65), PNG), 400, 'INVALID_PROFILE'],
+      [await upload(s, t, 'a\u0007b', PNG), 400, 'INVALID_PROFILE'],
+      [await upload(s, null, '小明', PNG), 401, 'UNAUTHORIZED'],
+      [await upload(s, 'f'.repeat(64), '小明', PNG), 401, 'UNAUTHORIZED'],
+      [await post(s, '/auth/profile', { nickName: '小明', avatarUrl: 'http://a.example/x.png' }, t), 400, 'INVALID_PROFILE'],
+      [await post(s, '/auth/profile', { nickName: '小明' }, t), 400, 'INVALID_PROFILE'],
+      [await post(s, '/auth/profile', { nickName: '小明', avatarUrl: 'https://a.example/' + 'x'.repeat(9000) }, t), 413, 'PAYLOAD_TOO_LARGE'],
+    ]) {
+      assert.deepStrictEqual([r.status, r.body.code], [status, code], JSON.stringify(r.body));
+      assert.ok(r.body.message);
+    }
+    const plain = await fetch(s + '/auth/profile', { method: 'POST', headers: { Authorization: 'Bearer ' + t, 'Content-Type': 'text/plain' }, body: 'x' });
+    assert.strictEqual(plain.status, 415);
+    assert.strictEqual((await plain.json()).code, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.deepStrictEqual((await me(t)).profile, up.body);
+    assert.deepStrictEqual(filesIn(dir), [f1]);
+
+    // A new upload on the Rust instance replaces the file; the Node one then keeps it for a
+    // JSON form with the same URL, and deletes it for another URL.
+    const again = await upload(rust.base, t, '小明', PNG);
+    assert.strictEqual(again.status, 200);
+    const f2 = nameOf(again.body.avatarUrl);
+    assert.deepStrictEqual(filesIn(dir), [f2]);
+    const renamed = await post(s, '/auth/profile', { nickName: ' 小明明 ', avatarUrl: again.body.avatarUrl }, t);
+    assert.deepStrictEqual([renamed.status, renamed.body], [200, { nickName: '小明明', avatarUrl: again.body.avatarUrl }]);
+    assert.deepStrictEqual(filesIn(dir), [f2]);
+    const remote = 'https://thirdwx.qlogo.cn/mmopen/vi_32/Q0j4TwGTfTK/132';
+    const json = await post(s, '/auth/profile', { nickName: '小明', avatarUrl: remote }, t);
+    assert.deepStrictEqual([json.status, json.body], [200, { nickName: '小明', avatarUrl: remote }]);
+    assert.deepStrictEqual(filesIn(dir), []);
+    assert.strictEqual((await fetch(s + '/avatars/' + f2)).status, 404);
+    assert.deepStrictEqual((await me(t, rust.base)).profile, json.body);
+
+    // /avatars looks up only names the server makes.
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'private');
+    for (const p of ['/avatars/notes.txt', '/avatars/..%2fnotes.txt', '/avatars/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/avatars/' + f1.toUpperCase(), '/avatars/' + f1 + '.part']) {
+      const r = await fetch(s + p);
+      assert.strictEqual(r.status, 404, p);
+      assert.strictEqual((await r.json()).code, 'NOT_FOUND', p);
+    }
+    fs.rmSync(path.join(dir, 'notes.txt'));
+
+    // Unbind erases the profile and its file.
+    const last = await upload(s, t, '小明', PNG);
+    assert.deepStrictEqual(filesIn(dir), [nameOf(last.body.avatarUrl)]);
+    assert.strictEqual((await post(standin, '/_standin/codes', { code: 'u1', user: 'xiaoming' })).status, 200);
+    assert.strictEqual((await post(s, '/auth/unbind', { code: 'u1' }, t)).status, 200);
+    assert.deepStrictEqual(filesIn(dir), []);
+    assert.ok(!('profile' in (await login('c3', 'xiaoming'))));
+
+    const log = server.log();
+    assert.match(log, /POST \/auth\/profile 200/);
+    for (const secret of ['小明', t]) assert.ok(!log.includes(secret), 'the log holds ' + secret);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,8 @@
 //! Configuration from the environment. The secret is kept out of `Debug` output.
 
 use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 /// WeChat's API host, the default `WX_API_BASE`.
 pub const WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
@@ -22,6 +24,13 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// `SESSION_TTL_SECONDS`: how long a session lasts.
     pub session_ttl: u64,
+    /// `AVATAR_DIR`: where uploaded avatars are stored (created on the first upload).
+    /// Default: `avatars` beside `DATABASE_PATH` (`./avatars` with the default path).
+    pub avatar_dir: PathBuf,
+    /// `PUBLIC_BASE_URL`: the base of the avatars' URLs (`https://api.example.com`, no
+    /// trailing slash). `None`: `http://` and the address the server listens on
+    /// ([`Config::public_base`]).
+    pub public_base_url: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -34,6 +43,8 @@ impl fmt::Debug for Config {
             .field("database_path", &self.database_path)
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
             .field("session_ttl", &self.session_ttl)
+            .field("avatar_dir", &self.avatar_dir)
+            .field("public_base_url", &self.public_base_url)
             .finish()
     }
 }
@@ -64,6 +75,19 @@ impl Config {
                     ),
                 },
             };
+        let database_path =
+            var(get, "DATABASE_PATH").unwrap_or_else(|| "wx-auth-sessions.db".to_string());
+        let avatar_dir = match var(get, "AVATAR_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => Path::new(&database_path)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("avatars"),
+        };
+        let public_base_url = match var(get, "PUBLIC_BASE_URL") {
+            None => None,
+            Some(url) => Some(check_base_url(&url)?),
+        };
         Ok(Config {
             appid,
             secret,
@@ -72,11 +96,39 @@ impl Config {
                 .trim_end_matches('/')
                 .to_string(),
             listen: var(get, "LISTEN").unwrap_or_else(|| "127.0.0.1:8080".to_string()),
-            database_path: var(get, "DATABASE_PATH")
-                .unwrap_or_else(|| "wx-auth-sessions.db".to_string()),
+            database_path,
             redis_url: var(get, "REDIS_URL"),
             session_ttl,
+            avatar_dir,
+            public_base_url,
         })
+    }
+
+    /// The base of the avatars' URLs: `PUBLIC_BASE_URL`, else `http://` and `listening`
+    /// (the address the server is bound to, with the port picked for port 0).
+    pub fn public_base(&self, listening: SocketAddr) -> String {
+        self.public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listening}"))
+    }
+}
+
+/// `PUBLIC_BASE_URL` without trailing slashes, if it is an `http://` or `https://` URL
+/// with no white space or control character.
+fn check_base_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let scheme = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match scheme {
+        Some(rest)
+            if !rest.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Ok(url.to_string())
+        }
+        _ => Err(
+            "PUBLIC_BASE_URL must be an http:// or https:// URL (https://api.example.com)".into(),
+        ),
     }
 }
 
@@ -102,6 +154,12 @@ mod tests {
         assert_eq!(c.database_path, "wx-auth-sessions.db");
         assert_eq!(c.redis_url, None);
         assert_eq!(c.session_ttl, 7200);
+        assert_eq!(c.avatar_dir, PathBuf::from("avatars"));
+        assert_eq!(c.public_base_url, None);
+        assert_eq!(
+            c.public_base("127.0.0.1:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
         assert!(!format!("{c:?}").contains("s3cret"));
         assert!(Config::from_lookup(&lookup(&[("WX_APPID", "wx1")])).is_err());
         assert!(Config::from_lookup(&lookup(&[("WX_SECRET", "s")])).is_err());
@@ -122,5 +180,38 @@ mod tests {
         assert_eq!(c.api_base, "http://127.0.0.1:9");
         assert_eq!(c.session_ttl, 60);
         assert!(c.redis_url.is_some());
+    }
+
+    #[test]
+    fn the_avatar_directory_and_the_public_base() {
+        let c = Config::from_lookup(&lookup(&[
+            ("WX_APPID", "wx1"),
+            ("WX_SECRET", "s"),
+            ("DATABASE_PATH", "/var/lib/wx-auth/sessions.db"),
+        ]))
+        .unwrap();
+        assert_eq!(c.avatar_dir, PathBuf::from("/var/lib/wx-auth/avatars"));
+        let c = Config::from_lookup(&lookup(&[
+            ("WX_APPID", "wx1"),
+            ("WX_SECRET", "s"),
+            ("DATABASE_PATH", "/var/lib/wx-auth/sessions.db"),
+            ("AVATAR_DIR", "/srv/avatars"),
+            ("PUBLIC_BASE_URL", "https://api.example.com/"),
+        ]))
+        .unwrap();
+        assert_eq!(c.avatar_dir, PathBuf::from("/srv/avatars"));
+        assert_eq!(
+            c.public_base("127.0.0.1:8080".parse().unwrap()),
+            "https://api.example.com"
+        );
+        for bad in ["api.example.com", "ftp://x", "https://", "https://a b"] {
+            let e = Config::from_lookup(&|name: &str| match name {
+                "WX_APPID" => Some("wx1".into()),
+                "WX_SECRET" => Some("s".into()),
+                "PUBLIC_BASE_URL" => Some(bad.into()),
+                _ => None,
+            });
+            assert!(e.unwrap_err().contains("PUBLIC_BASE_URL"), "{bad}");
+        }
     }
 }

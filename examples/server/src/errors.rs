@@ -104,3 +104,30 @@ impl From<StoreError> for ApiError {
         ApiError::internal()
     }
 }
+
+/// A failure of the avatar directory (creating, writing, renaming or reading a file). Its
+/// text names the operation and the kind of cause, never a path or a file's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError(pub String);
+
+impl FileError {
+    /// A file error: what was being done and `e`'s kind.
+    pub fn io(op: &str, e: &std::io::Error) -> Self {
+        FileError(format!("{op}: {:?}", e.kind()))
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "avatar files: {}", self.0)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> Self {
+        tracing::warn!("{e}");
+        ApiError::new(500, "INTERNAL", "the avatar could not be stored or read")
+    }
+}

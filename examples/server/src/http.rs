@@ -7,15 +7,16 @@
 //!   an accept that fails for lack of file descriptors backs off instead of spinning;
 //!   SIGTERM (or Ctrl-C) stops accepting and lets open requests finish.
 //! - [`layers`]: around the routes, outermost first: one log line per request, a panic
-//!   becomes 500, a whole-request deadline ([`REQUEST_TIMEOUT`]), the door checks
-//!   (`Transfer-Encoding` → 411, a `Content-Length` over [`MAX_BODY`] → 413, unread) and
-//!   tower-http's body limit.
+//!   becomes 500, a whole-request deadline ([`REQUEST_TIMEOUT`]) ([`outer`]), the door
+//!   checks (`Transfer-Encoding` → 411, a `Content-Length` over [`MAX_BODY`] → 413, unread)
+//!   and tower-http's body limit ([`guard`]). A router whose routes take larger bodies (the
+//!   avatar upload) gets its own [`guard`] with its own limit, inside the same [`outer`].
 //! - [`read_body`]: a body of at most [`MAX_BODY`] bytes that must arrive within
-//!   [`BODY_TIMEOUT`].
+//!   [`BODY_TIMEOUT`] ([`read_body_within`] for another limit).
 
 use crate::errors::ApiError;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -157,11 +158,37 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// `routes` with the layers both binaries use (see the module documentation).
+/// `routes` with the layers both binaries use (see the module documentation): the
+/// [`guard`] with [`MAX_BODY`] inside the [`outer`] layers.
 pub fn layers(routes: Router) -> Router {
+    outer(guard(routes, MAX_BODY, payload_too_large))
+}
+
+/// 413 `PAYLOAD_TOO_LARGE` for a body over `limit` bytes.
+pub fn payload_too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        format!("the body is over {limit} bytes"),
+    )
+}
+
+/// The door checks of `routes` (and their fallback): `Transfer-Encoding` → 411, a
+/// `Content-Length` over `limit` → `too_large(limit)` (the body unread), a malformed one
+/// → 400; and tower-http's body limit of `limit` bytes.
+pub fn guard(routes: Router, limit: usize, too_large: fn(usize) -> ApiError) -> Router {
     routes
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
-        .layer(middleware::from_fn(door))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::from_fn_with_state(
+            BodyLimit { limit, too_large },
+            door,
+        ))
+}
+
+/// The layers around every route: the request log, panics caught as 500, the
+/// whole-request deadline.
+pub fn outer(routes: Router) -> Router {
+    routes
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
@@ -191,8 +218,15 @@ async fn log_request(req: Request, next: Next) -> Response {
     response
 }
 
+/// A router's body limit and its answer past it.
+#[derive(Clone, Copy)]
+struct BodyLimit {
+    limit: usize,
+    too_large: fn(usize) -> ApiError,
+}
+
 /// Refuses what the server does not take before anything reads the body.
-async fn door(req: Request, next: Next) -> Response {
+async fn door(State(limit): State<BodyLimit>, req: Request, next: Next) -> Response {
     let headers = req.headers();
     if headers.contains_key(header::TRANSFER_ENCODING) {
         return ApiError::new(
@@ -208,13 +242,8 @@ async fn door(req: Request, next: Next) -> Response {
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
-            Some(n) if n > MAX_BODY as u64 => {
-                return ApiError::new(
-                    413,
-                    "PAYLOAD_TOO_LARGE",
-                    format!("the body is over {MAX_BODY} bytes"),
-                )
-                .into_response();
+            Some(n) if n > limit.limit as u64 => {
+                return (limit.too_large)(limit.limit).into_response();
             }
             Some(_) => {}
             None => return ApiError::bad_request("malformed Content-Length").into_response(),
@@ -226,7 +255,12 @@ async fn door(req: Request, next: Next) -> Response {
 /// Reads a whole body: at most [`MAX_BODY`] bytes (else 413), within [`BODY_TIMEOUT`]
 /// (else 408 `REQUEST_TIMEOUT`); a connection that fails meanwhile is 400.
 pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+    read_body_within(body, MAX_BODY).await
+}
+
+/// [`read_body`] with a limit of `limit` bytes (413 `PAYLOAD_TOO_LARGE` past it).
+pub async fn read_body_within(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
         Err(_) => Err(ApiError::new(
             408,
             "REQUEST_TIMEOUT",
@@ -237,11 +271,7 @@ pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
             while let Some(err) = source {
                 if err.is::<http_body_util::LengthLimitError>() {
-                    return Err(ApiError::new(
-                        413,
-                        "PAYLOAD_TOO_LARGE",
-                        format!("the body is over {MAX_BODY} bytes"),
-                    ));
+                    return Err(payload_too_large(limit));
                 }
                 source = err.source();
             }

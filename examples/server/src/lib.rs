@@ -1,7 +1,10 @@
 //! The reference backend for wx-auth and a WeChat stand-in for development and tests.
 //!
 //! - [`routes`]: the protocol the SDK speaks (`/auth/login`, `/auth/logout`, `/api/me`,
-//!   `/auth/unbind`, `/auth/phone`), as an axum router over a store and a WeChat client.
+//!   `/auth/unbind`, `/auth/phone`, `/auth/profile`, `/avatars/…`), as an axum router over
+//!   a store, a WeChat client and the avatar directory.
+//! - [`profile`]: the rules of a profile (nickname, avatar URL, image kinds);
+//!   [`upload`]: reading its two forms (multipart, JSON); [`avatars`]: the uploaded files.
 //! - [`phone`]: the access-token policy of phone verification and the masked number.
 //! - [`store`]: where sessions live ([`store::SqliteStore`] by default,
 //!   [`store::RedisStore`] when `REDIS_URL` is set), behind one [`store::SessionStore`] trait.
@@ -13,14 +16,17 @@
 
 #![deny(missing_docs)]
 
+pub mod avatars;
 pub mod config;
 pub mod errors;
 pub mod http;
 pub mod phone;
+pub mod profile;
 pub mod routes;
 pub mod standin;
 pub mod store;
 pub mod token;
+pub mod upload;
 pub mod wechat;
 
 /// Seconds since the Unix epoch, from the system clock (0 if the clock is before 1970).

@@ -7,26 +7,41 @@
 //! | `GET /api/me` + bearer | 200 `{openid, since}`, 401 without a valid session |
 //! | `POST /auth/unbind {code}` + bearer | 200 `{ok: true}` after a fresh login proves the same user |
 //! | `POST /auth/phone {code}` + bearer | 200 `{phoneNumber: "138****8000", countryCode}` |
+//! | `POST /auth/profile` + bearer, multipart (`avatar` file, `nickName`) or JSON `{nickName, avatarUrl}` | 200 `{nickName, avatarUrl}`, the saved profile |
+//! | `GET /avatars/<32 hex>.<png\|jpg\|gif\|webp>` | 200, the uploaded image (public, immutable) |
+//!
+//! The login reply carries `profile: {nickName, avatarUrl}` and `/api/me` a `profile`
+//! member when the user has saved one; unbind erases it with its file.
 //!
 //! Every other answer is `{code, message}`. The bodies the SDK sends and reads are the
 //! types of `wx_auth::wire` ([`LoginRequest`], [`LoginReply`], [`UnbindRequest`],
-//! [`UnbindReply`], [`PhoneRequest`], [`PhoneReply`], [`wx_auth::wire::ErrorBody`]), shared with the SDK so the protocol
-//! is defined once; `/api/me` is this app's own.
+//! [`UnbindReply`], [`PhoneRequest`], [`PhoneReply`], [`ProfileBody`],
+//! [`wx_auth::wire::ErrorBody`]), shared with the SDK so the protocol is defined once;
+//! `/api/me` is this app's own.
 //!
 //! Input is checked at the door (size, content type, code shape) before anything is
-//! stored or sent to WeChat. Each store call is given [`STORE_TIMEOUT`]; the WeChat call
-//! has its own limits ([`crate::wechat`]).
+//! stored or sent to WeChat: bodies of at most 1 KiB ([`crate::http::MAX_BODY`]), except
+//! on `/auth/profile` ([`crate::upload::MAX_UPLOAD_BODY`], past it 413
+//! `AVATAR_TOO_LARGE`). Each store call is given [`STORE_TIMEOUT`]; the WeChat call has
+//! its own limits ([`crate::wechat`]).
+//!
+//! Configuration for the avatars: `AVATAR_DIR` (where the files live, see
+//! [`crate::avatars`]) and `PUBLIC_BASE_URL` (the base of their URLs), in
+//! [`crate::config::Config`].
 
+use crate::avatars::AvatarDir;
 use crate::errors::{ApiError, StoreError};
-use crate::http::{json, read_body};
+use crate::http::{guard, json, outer, payload_too_large, read_body, MAX_BODY};
 use crate::phone::{cache_seconds, mask, LOCK_SECONDS, LOCK_WAIT, POLL};
-use crate::store::{Phone, SessionInfo, SessionStore, STORE_TIMEOUT};
+use crate::profile::too_large;
+use crate::store::{Phone, Profile, ProfileSaved, SessionInfo, SessionStore, STORE_TIMEOUT};
 use crate::token;
+use crate::upload::{self, Avatar, Form, MAX_UPLOAD_BODY};
 use crate::wechat::{Identity, WeChatApi, WxError};
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -34,7 +49,7 @@ use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use wx_auth::wire::{
-    LoginReply, LoginRequest, PhoneReply, PhoneRequest, UnbindReply, UnbindRequest,
+    LoginReply, LoginRequest, PhoneReply, PhoneRequest, ProfileBody, UnbindReply, UnbindRequest,
 };
 
 /// Longest `wx.login` code accepted (real ones are 32 characters).
@@ -52,6 +67,8 @@ pub struct App {
     pub ttl: u64,
     /// Unix seconds now (the system clock in the binary; a test clock in tests).
     pub clock: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// Where uploaded avatars live, and their public URLs.
+    pub avatars: AvatarDir,
 }
 
 type Answer = Result<Response, ApiError>;
@@ -68,17 +85,26 @@ fn only(method: &'static str, route: MethodRouter<Arc<App>>) -> MethodRouter<Arc
     })
 }
 
-/// The four routes, a JSON 404 for any other path, and [`crate::http::layers`].
+/// The routes, a JSON 404 for any other path, and the layers of [`crate::http`]: the
+/// 1 KiB door everywhere but on `/auth/profile`, which has its own.
 pub fn router(app: App) -> Router {
-    let routes = Router::new()
+    let app = Arc::new(app);
+    let small = Router::new()
         .route("/auth/login", only("POST", post(login)))
         .route("/auth/logout", only("POST", post(logout)))
         .route("/api/me", only("GET", get(me)))
         .route("/auth/unbind", only("POST", post(unbind)))
         .route("/auth/phone", only("POST", post(phone)))
+        .route("/avatars/{name}", only("GET", get(avatar)))
         .fallback(|| async { ApiError::not_found() })
-        .with_state(Arc::new(app));
-    crate::http::layers(routes)
+        .with_state(Arc::clone(&app));
+    let uploads = Router::new()
+        .route("/auth/profile", only("POST", post(profile)))
+        .with_state(app);
+    outer(
+        guard(small, MAX_BODY, payload_too_large)
+            .merge(guard(uploads, MAX_UPLOAD_BODY, |_| too_large())),
+    )
 }
 
 /// `call` within [`STORE_TIMEOUT`]; a failure or a timeout is 500 `INTERNAL`.
@@ -115,14 +141,23 @@ async fn login(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
     if let Some(unionid) = &identity.unionid {
         store(app.store.set_unionid(&identity.openid, unionid)).await?;
     }
+    let profile = store(app.store.profile(&identity.openid)).await?;
     Ok(json(
         StatusCode::OK,
         &LoginReply {
             token: token.token,
             expires_in: app.ttl,
-            profile: None,
+            profile: profile.map(wire_profile),
         },
     ))
+}
+
+/// The profile as the SDK reads it.
+fn wire_profile(p: Profile) -> ProfileBody {
+    ProfileBody {
+        nick_name: p.nick_name,
+        avatar_url: p.avatar_url,
+    }
 }
 
 async fn logout(State(app): Shared, headers: HeaderMap) -> Answer {
@@ -138,7 +173,82 @@ async fn me(State(app): Shared, headers: HeaderMap) -> Answer {
     if let Some(unionid) = session.unionid {
         body["unionid"] = unionid.into();
     }
+    if let Some(profile) = session.profile {
+        body["profile"] = json!(wire_profile(profile));
+    }
     Ok(json(StatusCode::OK, &body))
+}
+
+/// Saves the user's profile (see [`crate::upload`] for the two forms and their checks):
+/// the session first (401 before the body is read), then the body; an upload is written
+/// to the avatar directory, then the profile stored, then the file the user's previous
+/// profile had deleted. A refused request, or a store that fails, leaves no file and no
+/// change behind.
+async fn profile(State(app): Shared, req: Request) -> Answer {
+    let session = app.session(req.headers()).await?;
+    let input = match upload::form_of(req.headers())? {
+        Form::Json => upload::read_json(req.into_body()).await?,
+        Form::Multipart => upload::read_multipart(req).await?,
+    };
+    let (avatar_url, avatar_file) = match input.avatar {
+        Avatar::Url(url) => (url, None),
+        Avatar::Upload { bytes, kind } => {
+            let name = app.avatars.save(&bytes, kind).await?;
+            (app.avatars.url(&name), Some(name))
+        }
+    };
+    let new = Profile {
+        nick_name: input.nick_name,
+        avatar_url,
+        avatar_file,
+    };
+    let saved =
+        tokio::time::timeout(STORE_TIMEOUT, app.store.set_profile(&session.openid, &new)).await;
+    match saved {
+        Ok(Ok(ProfileSaved::Stored { orphan })) => {
+            if let Some(old) = orphan {
+                app.avatars.remove(&old).await;
+            }
+            Ok(json(StatusCode::OK, &wire_profile(new)))
+        }
+        // Not stored: the new file goes. Not bound means an unbind ended the session.
+        Ok(failed) => {
+            if let Some(name) = &new.avatar_file {
+                app.avatars.remove(name).await;
+            }
+            Err(match failed {
+                Err(e) => e.into(),
+                Ok(_) => ApiError::unauthorized(),
+            })
+        }
+        // No answer in time: the store may still write the profile, so its file stays
+        // (at worst a file nothing refers to, never a profile without its file).
+        Err(_) => Err(StoreError::new("no answer in time").into()),
+    }
+}
+
+/// An uploaded avatar, public: only names the server makes are looked up; the bytes
+/// with their type, `nosniff`, and cached for a year (a name is never reused).
+async fn avatar(State(app): Shared, req: Request) -> Answer {
+    let name = req.uri().path().strip_prefix("/avatars/").unwrap_or("");
+    let Some((bytes, kind)) = app.avatars.read(name).await? else {
+        return Err(ApiError::new(404, "NOT_FOUND", "no such avatar"));
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(kind.content_type()),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(response)
 }
 
 /// Exchanges a phone button's code for the number (with the session's openid, which
@@ -200,7 +310,10 @@ async fn unbind(State(app): Shared, headers: HeaderMap, body: Body) -> Answer {
             "the login code belongs to another WeChat user than the session",
         ));
     }
-    store(app.store.unbind(&session.openid)).await?;
+    let erased = store(app.store.unbind(&session.openid)).await?;
+    if let Some(file) = erased.and_then(|p| p.avatar_file) {
+        app.avatars.remove(&file).await;
+    }
     Ok(json(StatusCode::OK, &UnbindReply { ok: true }))
 }
 

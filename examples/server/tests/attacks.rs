@@ -467,3 +467,119 @@ fn sigterm_stops_the_server_gracefully() {
     assert_eq!(code, Some(Some(0)), "exit status after SIGTERM");
     assert!(st.server.log().contains("stopped"), "{}", st.server.log());
 }
+
+/// How long a multipart upload may take (src/upload.rs).
+const UPLOAD_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The head of `POST /auth/profile` announcing a multipart body of `length` bytes.
+fn upload_head(token: &str, length: usize) -> String {
+    format!(
+        "POST /auth/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+        support::BOUNDARY
+    )
+}
+
+#[test]
+fn oversized_uploads_are_refused_promptly_and_the_server_stays_up() {
+    let st = stack_with(&[]);
+    let token = st.token("c-big");
+    let addr = st.s().to_string();
+    // An avatar one byte over 1 MiB, sent whole: 413 as soon as it is counted.
+    let mut avatar = support::tiny_png();
+    avatar.resize(1024 * 1024 + 1, 0);
+    let start = Instant::now();
+    let a = support::upload_profile(&addr, Some(&token), "小明", &avatar);
+    assert_eq!(
+        (a.status, a.code().as_str()),
+        (413, "AVATAR_TOO_LARGE"),
+        "{}",
+        a.body
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    // 100 MB announced, 16 clients at once: refused unread, at once.
+    thread::scope(|scope| {
+        let clients: Vec<_> = (0..16)
+            .map(|_| {
+                let (addr, token) = (addr.clone(), token.clone());
+                scope.spawn(move || {
+                    let mut request = upload_head(&token, 100_000_000).into_bytes();
+                    request.extend_from_slice(&[0u8; 4096]);
+                    let t = Instant::now();
+                    (
+                        try_request(&addr, &request, Duration::from_secs(3)),
+                        t.elapsed(),
+                    )
+                })
+            })
+            .collect();
+        let seen = legit_client(&addr, &token, Duration::from_secs(2));
+        for c in clients {
+            let (answer, took) = c.join().unwrap();
+            let (status, body) = answer.expect("every oversized upload is answered");
+            assert_eq!(status, 413, "{body}");
+            assert!(body.contains("AVATAR_TOO_LARGE"), "{body}");
+            assert!(took < Duration::from_secs(1), "took {took:?}");
+        }
+        seen.check("oversized uploads");
+    });
+    let ok = support::upload_profile(&addr, Some(&token), "小明", &support::tiny_png());
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+#[test]
+fn slow_uploads_get_408_at_the_upload_deadline_and_hold_nothing_longer() {
+    let st = stack_with(&[]);
+    let token = st.token("c-slow-up");
+    let addr = st.s().to_string();
+    let start = Instant::now();
+    thread::scope(|scope| {
+        let uploads: Vec<_> = (0..32)
+            .map(|_| {
+                let (addr, token) = (addr.clone(), token.clone());
+                scope.spawn(move || {
+                    let mut s = TcpStream::connect(&addr).unwrap();
+                    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+                    s.write_all(upload_head(&token, 200_000).as_bytes()).unwrap();
+                    let opening = format!(
+                        "--{}\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\n\r\n",
+                        support::BOUNDARY
+                    );
+                    s.write_all(opening.as_bytes()).unwrap();
+                    // A byte every 0.5 s: never the whole body.
+                    let mut answer = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while start.elapsed() < UPLOAD_DEADLINE + SLACK + SLACK {
+                        let _ = s.write_all(b"x");
+                        match s.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => answer.extend_from_slice(&buf[..n]),
+                            Err(_) => {}
+                        }
+                        if answer.ends_with(b"}") {
+                            break;
+                        }
+                        thread::sleep(Duration::from_millis(400));
+                    }
+                    (String::from_utf8_lossy(&answer).into_owned(), start.elapsed())
+                })
+            })
+            .collect();
+        let seen = legit_client(&addr, &token, Duration::from_secs(6));
+        for u in uploads {
+            let (text, at) = u.join().unwrap();
+            assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+            assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
+            assert!(
+                at >= UPLOAD_DEADLINE - SLACK && at <= UPLOAD_DEADLINE + SLACK,
+                "answered after {at:?}"
+            );
+        }
+        seen.check("32 slow uploads");
+    });
+    let ok = support::upload_profile(&addr, Some(&token), "小明", &support::tiny_png());
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}

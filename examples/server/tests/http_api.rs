@@ -47,7 +47,12 @@ fn login_me_logout_me_refused() {
     let a = st.login("code-000001");
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.header("content-type"), Some("application/json"));
-    let LoginReply { token, expires_in } = a.wire();
+    let LoginReply {
+        token,
+        expires_in,
+        profile,
+    } = a.wire();
+    assert_eq!(profile, None, "no profile saved yet");
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
     assert_eq!(expires_in, 7200);

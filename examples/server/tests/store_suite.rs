@@ -3,7 +3,9 @@
 mod support;
 
 use support::{Redis, TempPath};
-use wx_auth_server::store::{Phone, RedisStore, SessionInfo, SessionStore, SqliteStore};
+use wx_auth_server::store::{
+    Phone, Profile, ProfileSaved, RedisStore, SessionInfo, SessionStore, SqliteStore,
+};
 use wx_auth_server::token;
 
 const T0: u64 = 1_800_000_000;
@@ -34,6 +36,7 @@ async fn a_session_is_found_by_its_hash_until_it_expires(s: &dyn SessionStore) {
             since: T0,
             expires_at: T0 + 60,
             unionid: None,
+            profile: None,
         }
     );
     assert_eq!(lookup(s, 1, T0 + 60).await, None, "ended at expires_at");
@@ -127,6 +130,93 @@ async fn unionid_and_phone_are_kept_with_the_user_until_unbind(s: &dyn SessionSt
     login(s, "o-alice", 3, T0 + 5, 3600).await;
     assert_eq!(lookup(s, 3, T0 + 6).await.unwrap().unionid, None);
     assert_eq!(s.phone("o-alice").await.unwrap(), None);
+}
+
+fn profile(nick: &str, url: &str, file: Option<&str>) -> Profile {
+    Profile {
+        nick_name: nick.into(),
+        avatar_url: url.into(),
+        avatar_file: file.map(str::to_string),
+    }
+}
+
+fn stored(orphan: Option<&str>) -> ProfileSaved {
+    ProfileSaved::Stored {
+        orphan: orphan.map(str::to_string),
+    }
+}
+
+async fn a_profile_is_swapped_atomically_and_hands_back_the_file_it_drops(s: &dyn SessionStore) {
+    let (f1, f2) = (
+        "0123456789abcdef0123456789abcdef.png",
+        "fedcba9876543210fedcba9876543210.jpg",
+    );
+    let ours = |f: &str| format!("https://api.example.com/avatars/{f}");
+    // Not bound: nothing is stored.
+    let p1 = profile("小明", &ours(f1), Some(f1));
+    assert_eq!(
+        s.set_profile("o-alice", &p1).await.unwrap(),
+        ProfileSaved::NotBound
+    );
+    assert_eq!(s.profile("o-alice").await.unwrap(), None);
+    login(s, "o-alice", 1, T0, 3600).await;
+    login(s, "o-bob", 2, T0, 3600).await;
+    assert_eq!(s.set_profile("o-alice", &p1).await.unwrap(), stored(None));
+    assert_eq!(s.profile("o-alice").await.unwrap(), Some(p1.clone()));
+    assert_eq!(
+        lookup(s, 1, T0 + 1).await.unwrap().profile,
+        Some(p1.clone()),
+        "a session shows the profile"
+    );
+    assert_eq!(lookup(s, 2, T0 + 1).await.unwrap().profile, None);
+    // A new nickname with the same avatar URL (the JSON form): the file stays with it.
+    let renamed = profile("小明明", &ours(f1), None);
+    assert_eq!(
+        s.set_profile("o-alice", &renamed).await.unwrap(),
+        stored(None)
+    );
+    assert_eq!(
+        s.profile("o-alice").await.unwrap(),
+        Some(profile("小明明", &ours(f1), Some(f1)))
+    );
+    // A new upload: the old file is handed back once.
+    let p2 = profile("小明明", &ours(f2), Some(f2));
+    assert_eq!(
+        s.set_profile("o-alice", &p2).await.unwrap(),
+        stored(Some(f1))
+    );
+    // An https avatar from elsewhere: the upload is handed back; then nothing.
+    let remote = profile("小明", "https://thirdwx.qlogo.cn/x/132", None);
+    assert_eq!(
+        s.set_profile("o-alice", &remote).await.unwrap(),
+        stored(Some(f2))
+    );
+    assert_eq!(
+        s.set_profile("o-alice", &remote).await.unwrap(),
+        stored(None)
+    );
+    // Another user pointing at one of ours never owns it.
+    let borrowed = profile("小红", &ours(f1), None);
+    assert_eq!(
+        s.set_profile("o-bob", &borrowed).await.unwrap(),
+        stored(None)
+    );
+    assert_eq!(s.profile("o-bob").await.unwrap(), Some(borrowed.clone()));
+    assert_eq!(
+        s.set_profile("o-bob", &profile("小红", "https://a.example/b", None))
+            .await
+            .unwrap(),
+        stored(None),
+        "bob never uploaded f1: it is not his to drop"
+    );
+    // Unbind erases the profile and hands it back; the other user keeps theirs.
+    s.set_profile("o-alice", &p2).await.unwrap();
+    assert_eq!(s.unbind("o-alice").await.unwrap(), Some(p2));
+    assert_eq!(s.profile("o-alice").await.unwrap(), None);
+    assert_eq!(s.unbind("o-alice").await.unwrap(), None);
+    assert!(s.profile("o-bob").await.unwrap().is_some());
+    login(s, "o-alice", 3, T0 + 5, 3600).await;
+    assert_eq!(lookup(s, 3, T0 + 6).await.unwrap().profile, None);
 }
 
 /// The access token cache and the refresh lock, on the real clock (Redis expires keys
@@ -260,6 +350,7 @@ both_stores!(
     unbind_removes_the_user_and_every_session_and_nothing_else,
     many_threads_log_in_at_once,
     unionid_and_phone_are_kept_with_the_user_until_unbind,
+    a_profile_is_swapped_atomically_and_hands_back_the_file_it_drops,
     the_access_token_is_cached_dropped_only_if_unchanged_and_refreshed_under_a_lock,
 );
 
@@ -288,6 +379,9 @@ async fn sqlite_adds_the_new_user_columns_to_an_older_file() {
         s.phone("o-alice").await.unwrap().unwrap().number,
         "13800138000"
     );
+    let p = profile("小明", "https://a.example/x.png", None);
+    assert_eq!(s.set_profile("o-alice", &p).await.unwrap(), stored(None));
+    assert_eq!(s.profile("o-alice").await.unwrap(), Some(p));
     drop(s);
     SqliteStore::open(path.as_str()).expect("opens again");
 }

@@ -3,6 +3,7 @@
 //! stops on SIGTERM (open requests finish first).
 
 use std::process::ExitCode;
+use wx_auth_server::avatars::AvatarDir;
 use wx_auth_server::config::Config;
 use wx_auth_server::routes::{router, App};
 use wx_auth_server::store::{RedisStore, SessionStore, SqliteStore};
@@ -38,24 +39,30 @@ async fn run() -> Result<(), String> {
             Box::new(store)
         }
     };
+    if config.avatar_dir.exists() && !config.avatar_dir.is_dir() {
+        return Err(format!(
+            "AVATAR_DIR {} is not a directory",
+            config.avatar_dir.display()
+        ));
+    }
+    let wechat = WeChatClient::new(&config.api_base, &config.appid, &config.secret)?;
+    let listener = http::bind(&config.listen).await?;
+    let public_base = config.public_base(listener.local_addr().map_err(|e| e.to_string())?);
     let app = App {
         store,
-        wechat: Box::new(WeChatClient::new(
-            &config.api_base,
-            &config.appid,
-            &config.secret,
-        )?),
+        wechat: Box::new(wechat),
         appid: config.appid.clone(),
         ttl: config.session_ttl,
         clock: Box::new(unix_now),
+        avatars: AvatarDir::new(&config.avatar_dir, &public_base),
     };
     tracing::info!(
-        "WeChat API at {}, app {}; open-file limit {}",
+        "WeChat API at {}, app {}; avatars in {} at {public_base}/avatars/; open-file limit {}",
         config.api_base,
         config.appid,
+        config.avatar_dir.display(),
         files.map_or_else(|| "unknown".to_string(), |n| n.to_string())
     );
-    let listener = http::bind(&config.listen).await?;
     http::serve(listener, router(app), http::shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())

@@ -1,5 +1,5 @@
 //! Where sessions, openid bindings, what is known of each user (unionid, verified phone
-//! number) and the app's shared WeChat access token live, behind one trait with two
+//! number, profile) and the app's shared WeChat access token live, behind one trait with two
 //! implementations:
 //! [`SqliteStore`] (an embedded file, the default) and [`RedisStore`] (shared by several
 //! server instances). Both are held to the same test suite (`tests/store_suite.rs`).
@@ -33,6 +33,33 @@ pub struct SessionInfo {
     pub expires_at: u64,
     /// The user's unionid, when WeChat gave one at a login.
     pub unionid: Option<String>,
+    /// The user's saved profile, if any.
+    pub profile: Option<Profile>,
+}
+
+/// A profile saved with the user (`POST /auth/profile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The nickname, trimmed.
+    pub nick_name: String,
+    /// The avatar's URL: an https URL the client gave, or one of ours.
+    pub avatar_url: String,
+    /// The name of the uploaded file in the avatar directory that `avatar_url` serves,
+    /// when the user uploaded it: the only file the server ever deletes for this user.
+    pub avatar_file: Option<String>,
+}
+
+/// What [`SessionStore::set_profile`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileSaved {
+    /// The profile is stored. `orphan`: the uploaded file the user's previous profile
+    /// had and the new one has not, for the caller to delete.
+    Stored {
+        /// The file no profile refers to any more.
+        orphan: Option<String>,
+    },
+    /// The user is not bound (an unbind came first): nothing was stored.
+    NotBound,
 }
 
 /// A verified phone number, as stored with the user (in full; answers show it masked).
@@ -73,9 +100,10 @@ pub trait SessionStore: Send + Sync {
     /// Ends the session under `token_hash`; ending an unknown session is no error.
     async fn revoke(&self, token_hash: &str) -> Result<(), StoreError>;
 
-    /// Deletes `openid`'s binding and every session and record of that user (unionid and
-    /// phone number included).
-    async fn unbind(&self, openid: &str) -> Result<(), StoreError>;
+    /// Deletes `openid`'s binding and every session and record of that user (unionid,
+    /// phone number and profile included). Returns the profile it erased, so the caller
+    /// can delete its avatar file.
+    async fn unbind(&self, openid: &str) -> Result<Option<Profile>, StoreError>;
 
     /// Records the unionid WeChat gave for `openid` (a user that is not bound: nothing).
     async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError>;
@@ -86,6 +114,20 @@ pub trait SessionStore: Send + Sync {
 
     /// The phone number stored with `openid`, if any.
     async fn phone(&self, openid: &str) -> Result<Option<Phone>, StoreError>;
+
+    /// Stores `profile` with `openid`, replacing any earlier one, in one atomic step. When
+    /// `profile.avatar_file` is `None` and the avatar URL is the stored one, the stored
+    /// file stays with it (a new nickname with the same avatar). Returns the file the
+    /// replaced profile had and the new one has not, or [`ProfileSaved::NotBound`] (then
+    /// nothing is stored).
+    async fn set_profile(
+        &self,
+        openid: &str,
+        profile: &Profile,
+    ) -> Result<ProfileSaved, StoreError>;
+
+    /// The profile stored with `openid`, if any.
+    async fn profile(&self, openid: &str) -> Result<Option<Profile>, StoreError>;
 
     /// The cached access token of `appid`, if one is cached and still good at `now`.
     async fn access_token(&self, appid: &str, now: u64) -> Result<Option<String>, StoreError>;

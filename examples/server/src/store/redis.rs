@@ -10,6 +10,8 @@
 //! - `ns:user-unionid:{openid}` → the unionid WeChat gave (no TTL; unbind deletes it)
 //! - `ns:user-phone:{openid}` → `"{countryCode} {number}"`, the verified phone number in
 //!   full (no TTL; unbind deletes it)
+//! - `ns:user-profile:{openid}` → `{"nickName","avatarUrl","avatarFile"?}` (JSON; no TTL;
+//!   unbind deletes it), `avatarFile` being the uploaded file the URL serves
 //! - `ns:access-token:{appid}` → the app's WeChat access token, `EX` = a little less than
 //!   the `expires_in` WeChat gave, shared by every instance
 //! - `ns:access-token-lock:{appid}` → the id of the instance refreshing the token
@@ -23,7 +25,7 @@
 //! restarts; each command gives up after [`RESPONSE_TIMEOUT`], so a frozen Redis is a
 //! prompt error.
 
-use super::{binding_id, Phone, SessionInfo, SessionStore};
+use super::{binding_id, Phone, Profile, ProfileSaved, SessionInfo, SessionStore};
 use crate::errors::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::RedisError;
@@ -103,6 +105,52 @@ const SET_IF_BOUND: &str =
 /// `DEL KEYS[1]` only while it holds `ARGV[1]`.
 const DEL_IF_EQUAL: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/// Stores the profile `ARGV[1]` (JSON) under `KEYS[2]` only while the user `KEYS[1]` is
+/// bound (else nil), in one step: without an `avatarFile` of its own, it keeps the stored
+/// one when the URL is the same. Answers the stored file the new profile no longer has,
+/// or "" (the Node backend runs the same script).
+const SWAP_PROFILE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local new = cjson.decode(ARGV[1])
+local old = redis.call('GET', KEYS[2])
+local orphan = ''
+if old then
+  local o = cjson.decode(old)
+  if type(new.avatarFile) ~= 'string' and o.avatarUrl == new.avatarUrl then new.avatarFile = o.avatarFile end
+  if type(o.avatarFile) == 'string' and o.avatarFile ~= new.avatarFile then orphan = o.avatarFile end
+end
+redis.call('SET', KEYS[2], cjson.encode(new))
+return orphan
+"#;
+
+/// The profile record (the Node backend's too):
+/// `{"nickName", "avatarUrl", "avatarFile"?}`.
+fn profile_json(p: &Profile) -> String {
+    let mut doc = serde_json::json!({ "nickName": p.nick_name, "avatarUrl": p.avatar_url });
+    if let Some(file) = &p.avatar_file {
+        doc["avatarFile"] = file.as_str().into();
+    }
+    doc.to_string()
+}
+
+/// A profile record read back; `None` when it is not one.
+fn profile_from_json(text: &str) -> Option<Profile> {
+    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+    Some(Profile {
+        nick_name: doc.get("nickName")?.as_str()?.to_string(),
+        avatar_url: doc.get("avatarUrl")?.as_str()?.to_string(),
+        avatar_file: doc
+            .get("avatarFile")
+            .and_then(|f| f.as_str())
+            .map(str::to_string),
+    })
+}
+
+/// A stored profile record, or the store's "malformed" error.
+fn parse_profile(text: &str) -> Result<Profile, StoreError> {
+    profile_from_json(text).ok_or_else(corrupt)
+}
 
 fn corrupt() -> StoreError {
     StoreError::new("redis: a stored record is malformed")
@@ -197,12 +245,14 @@ impl SessionStore for RedisStore {
                 .map_err(err("expire"))?;
             return Ok(None);
         }
-        let (user, unionid): (Option<String>, Option<String>) = redis::cmd("MGET")
-            .arg(self.key("user", openid))
-            .arg(self.key("user-unionid", openid))
-            .query_async(&mut c)
-            .await
-            .map_err(err("binding"))?;
+        let (user, unionid, profile): (Option<String>, Option<String>, Option<String>) =
+            redis::cmd("MGET")
+                .arg(self.key("user", openid))
+                .arg(self.key("user-unionid", openid))
+                .arg(self.key("user-profile", openid))
+                .query_async(&mut c)
+                .await
+                .map_err(err("binding"))?;
         let Some(user) = user else {
             return Ok(None);
         };
@@ -215,6 +265,7 @@ impl SessionStore for RedisStore {
             since,
             expires_at,
             unionid,
+            profile: profile.as_deref().map(parse_profile).transpose()?,
         }))
     }
 
@@ -227,17 +278,25 @@ impl SessionStore for RedisStore {
             .map_err(err("revoke"))
     }
 
-    async fn unbind(&self, openid: &str) -> Result<(), StoreError> {
+    async fn unbind(&self, openid: &str) -> Result<Option<Profile>, StoreError> {
         let user_key = self.key("user", openid);
         let index_key = self.key("user-sessions", openid);
+        let profile_key = self.key("user-profile", openid);
         let mut c = self.conn.clone();
         // The binding goes first: from then on no session of it counts, whatever
-        // happens to the rest.
-        redis::cmd("DEL")
+        // happens to the rest. The profile is read and deleted in the same transaction,
+        // so its file is handed back exactly once.
+        let (profile,): (Option<String>,) = redis::pipe()
+            .atomic()
+            .cmd("GET")
+            .arg(&profile_key)
+            .cmd("DEL")
             .arg(&user_key)
             .arg(self.key("user-unionid", openid))
             .arg(self.key("user-phone", openid))
-            .query_async::<()>(&mut c)
+            .arg(&profile_key)
+            .ignore()
+            .query_async(&mut c)
             .await
             .map_err(err("unbind user"))?;
         let members: Vec<String> = redis::cmd("SMEMBERS")
@@ -252,7 +311,42 @@ impl SessionStore for RedisStore {
         }
         del.query_async::<()>(&mut c)
             .await
-            .map_err(err("unbind sessions"))
+            .map_err(err("unbind sessions"))?;
+        // Parsed last: a malformed record must not stop the erasure.
+        Ok(profile.as_deref().and_then(profile_from_json))
+    }
+
+    async fn set_profile(
+        &self,
+        openid: &str,
+        profile: &Profile,
+    ) -> Result<ProfileSaved, StoreError> {
+        let mut c = self.conn.clone();
+        let orphan: Option<String> = redis::cmd("EVAL")
+            .arg(SWAP_PROFILE)
+            .arg(2)
+            .arg(self.key("user", openid))
+            .arg(self.key("user-profile", openid))
+            .arg(profile_json(profile))
+            .query_async(&mut c)
+            .await
+            .map_err(err("set profile"))?;
+        Ok(match orphan {
+            None => ProfileSaved::NotBound,
+            Some(name) => ProfileSaved::Stored {
+                orphan: Some(name).filter(|n| !n.is_empty()),
+            },
+        })
+    }
+
+    async fn profile(&self, openid: &str) -> Result<Option<Profile>, StoreError> {
+        let mut c = self.conn.clone();
+        let text: Option<String> = redis::cmd("GET")
+            .arg(self.key("user-profile", openid))
+            .query_async(&mut c)
+            .await
+            .map_err(err("profile"))?;
+        text.as_deref().map(parse_profile).transpose()
     }
 
     async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //! rusqlite is blocking: each call runs on tokio's blocking pool, on one of at most
 //! [`CONNECTIONS`] connections (WAL mode lets readers run beside a writer).
 
-use super::{binding_id, Phone, SessionInfo, SessionStore};
+use super::{binding_id, Phone, Profile, ProfileSaved, SessionInfo, SessionStore};
 use crate::errors::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::sync::{Arc, Mutex};
@@ -50,7 +50,14 @@ CREATE TABLE IF NOT EXISTS token_locks (
 
 /// Columns added to `users` since its first version (a file made by an older server gains
 /// them at start).
-const USER_COLUMNS: [&str; 3] = ["unionid", "phone", "country_code"];
+const USER_COLUMNS: [&str; 6] = [
+    "unionid",
+    "phone",
+    "country_code",
+    "nick_name",
+    "avatar_url",
+    "avatar_file",
+];
 
 fn err(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| StoreError::new(format!("sqlite {op}: {e}"))
@@ -58,6 +65,34 @@ fn err(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The profile in columns `i` (nick_name), `i + 1` (avatar_url), `i + 2` (avatar_file)
+/// of a row: `None` unless the first two are set.
+fn profile_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Profile>> {
+    let nick: Option<String> = r.get(i)?;
+    let url: Option<String> = r.get(i + 1)?;
+    let file: Option<String> = r.get(i + 2)?;
+    Ok(match (nick, url) {
+        (Some(nick_name), Some(avatar_url)) => Some(Profile {
+            nick_name,
+            avatar_url,
+            avatar_file: file,
+        }),
+        _ => None,
+    })
+}
+
+/// The profile stored with `openid` (none for a user not bound).
+fn read_profile(c: &Connection, openid: &str) -> Result<Option<Profile>, StoreError> {
+    c.query_row(
+        "SELECT nick_name, avatar_url, avatar_file FROM users WHERE openid = ?1",
+        params![openid],
+        |r| profile_at(r, 0),
+    )
+    .optional()
+    .map(Option::flatten)
+    .map_err(err("profile"))
 }
 
 fn connect(path: &str) -> Result<Connection, StoreError> {
@@ -182,19 +217,26 @@ impl SessionStore for SqliteStore {
         let token_hash = token_hash.to_string();
         self.with(move |c| {
             // The hot path (every /api/me): the statement is prepared once per connection.
-            let row: Option<(String, i64, i64, Option<String>)> = c
+            let row: Option<(String, i64, i64, Option<String>, Option<Profile>)> = c
                 .prepare_cached(
-                    "SELECT s.openid, u.since, s.expires_at, u.unionid FROM sessions s
+                    "SELECT s.openid, u.since, s.expires_at, u.unionid,
+                            u.nick_name, u.avatar_url, u.avatar_file FROM sessions s
                      JOIN users u ON u.openid = s.openid AND u.binding = s.binding
                      WHERE s.token_hash = ?1",
                 )
                 .map_err(err("lookup"))?
                 .query_row(params![token_hash], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        profile_at(r, 4)?,
+                    ))
                 })
                 .optional()
                 .map_err(err("lookup"))?;
-            let Some((openid, since, expires_at, unionid)) = row else {
+            let Some((openid, since, expires_at, unionid, profile)) = row else {
                 return Ok(None);
             };
             let expires_at = u64::try_from(expires_at).unwrap_or(0);
@@ -211,6 +253,7 @@ impl SessionStore for SqliteStore {
                 since: u64::try_from(since).unwrap_or(0),
                 expires_at,
                 unionid,
+                profile,
             }))
         })
         .await
@@ -229,17 +272,74 @@ impl SessionStore for SqliteStore {
         .await
     }
 
-    async fn unbind(&self, openid: &str) -> Result<(), StoreError> {
+    async fn unbind(&self, openid: &str) -> Result<Option<Profile>, StoreError> {
         let openid = openid.to_string();
         self.with(move |c| {
-            let tx = c.transaction().map_err(err("begin"))?;
+            // IMMEDIATE: it reads the profile, then writes; no writer comes between.
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err("begin"))?;
+            let profile = read_profile(&tx, &openid)?;
             tx.execute("DELETE FROM sessions WHERE openid = ?1", params![openid])
                 .map_err(err("unbind sessions"))?;
             tx.execute("DELETE FROM users WHERE openid = ?1", params![openid])
                 .map_err(err("unbind user"))?;
-            tx.commit().map_err(err("commit"))
+            tx.commit().map_err(err("commit"))?;
+            Ok(profile)
         })
         .await
+    }
+
+    async fn set_profile(
+        &self,
+        openid: &str,
+        profile: &Profile,
+    ) -> Result<ProfileSaved, StoreError> {
+        let openid = openid.to_string();
+        let mut profile = profile.clone();
+        self.with(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(err("begin"))?;
+            let old: Option<Option<Profile>> = tx
+                .query_row(
+                    "SELECT nick_name, avatar_url, avatar_file FROM users WHERE openid = ?1",
+                    params![openid],
+                    |r| profile_at(r, 0),
+                )
+                .optional()
+                .map_err(err("profile"))?;
+            let Some(old) = old else {
+                return Ok(ProfileSaved::NotBound);
+            };
+            if let Some(old) = &old {
+                if profile.avatar_file.is_none() && old.avatar_url == profile.avatar_url {
+                    profile.avatar_file = old.avatar_file.clone();
+                }
+            }
+            tx.execute(
+                "UPDATE users SET nick_name = ?2, avatar_url = ?3, avatar_file = ?4
+                 WHERE openid = ?1",
+                params![
+                    openid,
+                    profile.nick_name,
+                    profile.avatar_url,
+                    profile.avatar_file
+                ],
+            )
+            .map_err(err("set profile"))?;
+            tx.commit().map_err(err("commit"))?;
+            let orphan = old
+                .and_then(|o| o.avatar_file)
+                .filter(|f| profile.avatar_file.as_ref() != Some(f));
+            Ok(ProfileSaved::Stored { orphan })
+        })
+        .await
+    }
+
+    async fn profile(&self, openid: &str) -> Result<Option<Profile>, StoreError> {
+        let openid = openid.to_string();
+        self.with(move |c| read_profile(c, &openid)).await
     }
 
     async fn set_unionid(&self, openid: &str, unionid: &str) -> Result<(), StoreError> {

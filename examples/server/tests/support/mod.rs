@@ -19,25 +19,30 @@ pub fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// A fresh path in the temp directory, removed (with SQLite's -wal/-shm) on drop.
+/// A fresh path `name` in a fresh folder of the temp directory; the folder and all in it
+/// (SQLite's -wal/-shm, the server's default `avatars` beside the database) go on drop.
 pub struct TempPath(pub PathBuf);
 
 impl TempPath {
     pub fn new(name: &str) -> TempPath {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        TempPath(std::env::temp_dir().join(format!("wx-auth-{}-{n}-{name}", std::process::id())))
+        let dir = std::env::temp_dir().join(format!("wx-auth-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp folder");
+        TempPath(dir.join(name))
     }
     pub fn as_str(&self) -> &str {
         self.0.to_str().expect("a UTF-8 temp path")
+    }
+    /// The folder holding the path.
+    pub fn dir(&self) -> PathBuf {
+        self.0.parent().expect("a temp folder").to_path_buf()
     }
 }
 
 impl Drop for TempPath {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
+        let _ = std::fs::remove_dir_all(self.dir());
     }
 }
 
@@ -48,15 +53,22 @@ pub struct Redis {
     child: Child,
     pub port: u16,
     dir: PathBuf,
+    _tmp: TempPath,
 }
 
 impl Redis {
     pub fn start() -> Redis {
-        let dir = TempPath::new("redis").0.clone();
+        let tmp = TempPath::new("redis");
+        let dir = tmp.0.clone();
         std::fs::create_dir_all(&dir).expect("a redis directory");
         let port = free_port();
         let child = Self::spawn(port, &dir);
-        let redis = Redis { child, port, dir };
+        let redis = Redis {
+            child,
+            port,
+            dir,
+            _tmp: tmp,
+        };
         redis.wait_ready();
         redis
     }
@@ -135,7 +147,6 @@ impl Drop for Redis {
     fn drop(&mut self) {
         signal(self.pid(), libc::SIGCONT);
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -246,7 +257,10 @@ impl Drop for Proc {
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The body's bytes.
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -313,6 +327,7 @@ pub fn raw(addr: &str, request: &[u8]) -> Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }
 }
 
@@ -334,6 +349,91 @@ pub fn request(
     text.push_str("\r\n");
     text.push_str(body);
     raw(addr, text.as_bytes())
+}
+
+/// A request with `Connection: close` and a body of bytes (its `Content-Length` added).
+pub fn request_bytes(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    raw(addr, &bytes)
+}
+
+/// The boundary [`multipart`] uses.
+pub const BOUNDARY: &str = "----wxauthtestboundary7MA4YWxkTrZu0gW";
+
+/// A part of a multipart body: name, filename (a file part when given), content type, bytes.
+pub type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A `multipart/form-data` body as `wx.uploadFile` sends it.
+pub fn multipart(parts: &[Part]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
+        if let Some(f) = filename {
+            disposition.push_str(&format!("; filename=\"{f}\""));
+        }
+        body.extend_from_slice(format!("{disposition}\r\n").as_bytes());
+        if let Some(t) = content_type {
+            body.extend_from_slice(format!("Content-Type: {t}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// `POST /auth/profile` as `wx.uploadFile` sends it: the file part `avatar` (a
+/// `chooseAvatar` temp file name) and the text part `nickName`.
+pub fn upload_profile(addr: &str, bearer: Option<&str>, nick: &str, avatar: &[u8]) -> Answer {
+    let body = multipart(&[
+        ("nickName", None, None, nick.as_bytes()),
+        ("avatar", Some("tmp_8a1f.png"), Some("image/png"), avatar),
+    ]);
+    post_multipart(addr, bearer, &body)
+}
+
+/// `POST /auth/profile` with a multipart body made by [`multipart`].
+pub fn post_multipart(addr: &str, bearer: Option<&str>, body: &[u8]) -> Answer {
+    let auth = bearer.map(|t| format!("Bearer {t}"));
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    let mut headers = vec![("Content-Type", content_type.as_str())];
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
+    }
+    request_bytes(addr, "POST", "/auth/profile", &headers, body)
+}
+
+/// A real PNG: 1×1, one red pixel (69 bytes).
+pub fn tiny_png() -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&hex_bytes(concat!(
+        "0000000d4948445200000001000000010802000000907753",
+        "de0000000c49444154789c63f8cfc0000003010100c9fe92",
+        "ef0000000049454e44ae426082",
+    )));
+    png
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
 }
 
 /// `POST path` with a JSON body and an optional bearer token.
