@@ -1,7 +1,7 @@
 'use strict';
 // `make demo`: the example mini-program itself (examples/miniprogram: app.js, the pages,
-// the privacy popup) with the SDK from dist/, walked through privacy → profile → login →
-// /api/me → phone number → logout → restart, as a user would: taps, the
+// the privacy popup) with the SDK from dist/, walked through privacy → profile → login (the
+// profile then saved on the backend) → /api/me → phone number → a second phone → logout → restart, as a user would: taps, the
 // agreeprivacyauthorization, chooseavatar and getphonenumber events and the nickname form. Prints what each page shows after each
 // step and every request the SDK sends. Tokens are never printed.
 //
@@ -26,7 +26,7 @@ async function run(options) {
   const s = harness.start(sim);
   const calls = s.sim.calls;
   calls.push = function (call) {
-    if (/^(login|request|getUserProfile|openPrivacyContract|requirePrivacyAuthorize|onNeedPrivacyAuthorization→listener)$/.test(call.api)) {
+    if (/^(login|request|uploadFile|getUserProfile|openPrivacyContract|requirePrivacyAuthorize|onNeedPrivacyAuthorization→listener)$/.test(call.api)) {
       console.log('    wx.' + call.api + (call.detail ? '  ' + call.detail : ''));
     }
     return Array.prototype.push.call(this, call);
@@ -52,11 +52,14 @@ async function run(options) {
   state(profile);
   profile.unload();
 
-  STEP('login: the user taps 微信登录');
+  STEP('login: the user taps 微信登录 (then the profile is saved on the backend: the avatar file goes up with wx.uploadFile)');
   await index.tap('#login-btn');
+  await s.settle();
   state(index);
   SHOW('nickname', index.text('#nickname'));
   SHOW('session', index.text('#expires'));
+  const saved = s.app.auth && (await s.app.auth).state.profile;
+  SHOW('profile', saved ? (saved.saved ? 'saved on the backend, avatar ' + saved.avatarUrl : 'on this phone only') : '(none)');
 
   STEP('an authorized request: the user taps 请求 /api/me');
   await index.tap('#me-btn');
@@ -86,8 +89,21 @@ async function run(options) {
   // The simulator's tokens are tok-NNNNNN-…, the reference server's 64 hex digits.
   const leaked = /tok-\d|[0-9a-f]{64}/.test(again.html() + index.html());
   console.log('\nwx.login was called ' + logins + ' time' + (logins === 1 ? '' : 's') + '; after the restart the page still shows the logged-out state.');
-  const ok = again.text('#state') === '已退出登录（你已退出）' && logins === 1 && !leaked && s.swallowed.length === 0 &&
-    shown === '+86 138****8000';
+  const loggedOut = again.text('#state') === '已退出登录（你已退出）';
+  const swallowed = s.swallowed.length;
+
+  STEP('a second phone: the same WeChat user opens the mini-program on another phone and logs in');
+  const other = harness.start(Object.assign({}, sim, { server: s.sim.server, startTime: s.sim.now() }));
+  const otherIndex = other.open('pages/index/index');
+  await other.settle();
+  await otherIndex.agreePrivacy('#privacy-popup #agree-btn');
+  await otherIndex.tap('#login-btn');
+  state(otherIndex);
+  SHOW('nickname', otherIndex.text('#nickname') + ' (restored from the backend; nothing was uploaded from this phone: ' + other.sim.count('uploadFile') + ' uploads)');
+  const restored = otherIndex.text('#nickname') === '小明' && other.sim.count('uploadFile') === 0;
+
+  const ok = loggedOut && logins === 1 && !leaked && swallowed === 0 && shown === '+86 138****8000' &&
+    Boolean(saved && saved.saved) && restored;
   if (!ok) throw new Error('demo: the flow did not end as it should');
 }
 

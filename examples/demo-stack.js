@@ -22,6 +22,9 @@ async function main() {
     const server = await stack.startBinary('wx-auth-server', {
       LISTEN: '127.0.0.1:0', WX_APPID: appid, WX_SECRET: secret, WX_API_BASE: standin.base,
       DATABASE_PATH: path.join(tmp, 'sessions.db'),
+      // Avatars at the https address the phone knows the API by (the forwarder carries it
+      // to loopback), as behind a real TLS front.
+      AVATAR_DIR: path.join(tmp, 'avatars'), PUBLIC_BASE_URL: 'https://api.example.com',
     });
     console.log('reference backend: wx-auth-server at ' + server.base + ' (SQLite), WeChat stand-in at ' + standin.base);
     const seen = [];

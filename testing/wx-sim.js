@@ -770,6 +770,8 @@ function createWxSim(config) {
     }),
     /** Whether a temporary file exists on this phone. */
     hasFile: (path) => files.has(path),
+    /** The bytes of a temporary file on this phone, if it exists. */
+    fileBytes: (path) => { const f = files.get(path); return f ? f.bytes.slice() : undefined; },
     /**
      * The user taps a `getPhoneNumber` (or `getRealtimePhoneNumber`) button: resolves with
      * the event's `detail` as WeChat gives it. Privacy comes first (the button is a privacy

@@ -39,6 +39,8 @@ const MAX_BODY = 1024;
 const MAX_CODE_CHARS = 128;
 const CODE = /^[A-Za-z0-9_-]{1,128}$/;
 const IO_TIMEOUT_MS = 10000;
+/** Uploads read at once (each up to 1 MiB in memory): at most 32 MiB. */
+const MAX_UPLOADS = 32;
 
 const ROUTES = {
   '/auth/login': 'POST',
@@ -222,6 +224,7 @@ function buildApp(options) {
   // the content type before the body is read; an upload is written to the avatar directory,
   // then the profile stored, then the file the user's previous profile had deleted. A refused
   // request, or a store that fails, leaves no file and no change behind.
+  let uploadsInFlight = 0;
   app.register(async (scope) => {
     await scope.register(require('@fastify/multipart'), upload.MULTIPART_OPTIONS);
     scope.post('/auth/profile', {
@@ -229,6 +232,18 @@ function buildApp(options) {
       preParsing: async (req, reply, payload) => {
         req.profileSession = await session(req);
         req.profileForm = upload.formOf(req);
+        if (req.profileForm === 'multipart') {
+          // An upload holds its body in memory until the file is written: a bounded number
+          // at once (the Rust server's MAX_UPLOADS); one more is turned away, not queued.
+          if (uploadsInFlight >= MAX_UPLOADS) throw new ApiError(503, 'BUSY', 'too many uploads at once; try again shortly');
+          uploadsInFlight += 1;
+          let released = false;
+          const release = () => {
+            if (!released) { released = true; uploadsInFlight -= 1; }
+          };
+          reply.raw.once('finish', release);
+          reply.raw.once('close', release);
+        }
         return payload;
       },
     }, async (req, reply) => {

@@ -306,3 +306,43 @@ test('the profile: an uploaded PNG served back, the JSON form, refusals that cha
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('uploads read at once are bounded: with 32 in flight the next is 503 BUSY at once, and a normal upload works once they end', async () => {
+  const net = require('net');
+  const fs = require('fs');
+  const os = require('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wx-auth-node-busy-'));
+  try {
+    const redisUrl = await stack.startRedis();
+    const standin = (await stack.startBinary('wechat-standin', { LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET })).base;
+    const server = await stack.startNodeServer({ LISTEN: '127.0.0.1:0', WX_APPID: APPID, WX_SECRET: SECRET, WX_API_BASE: standin, REDIS_URL: redisUrl, AVATAR_DIR: dir });
+    const s = server.base;
+    assert.strictEqual((await post(standin, '/_standin/codes', { code: 'busy-1', user: 'xiaoming' })).status, 200);
+    const token = (await post(s, '/auth/login', { code: 'busy-1' })).body.token;
+    const { port } = new URL(s);
+    // 32 uploads that announce 200 KB and send only their first part's head.
+    const slow = [];
+    for (let i = 0; i < 32; i++) {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write('POST /auth/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ' + token +
+        '\r\nContent-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: 200000\r\n\r\n' +
+        '--b0undary\r\nContent-Disposition: form-data; name="avatar"; filename="a.png"\r\n\r\n');
+      slow.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    const more = await upload(s, token, '小明', PNG);
+    assert.deepStrictEqual([more.status, more.body.code], [503, 'BUSY']);
+    assert.ok(Date.now() - started < 1000, 'turned away at once: ' + (Date.now() - started) + ' ms');
+    slow.forEach((socket) => socket.destroy());
+    let ok = null;
+    for (let i = 0; i < 50 && !(ok && ok.status === 200); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      ok = await upload(s, token, '小明', PNG);
+    }
+    assert.strictEqual(ok.status, 200, JSON.stringify(ok.body));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

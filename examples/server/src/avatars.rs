@@ -12,13 +12,20 @@ use crate::errors::FileError;
 use crate::profile::{avatar_name_kind, ImageKind};
 use std::io::ErrorKind;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How many uploads may be read at once: each holds up to 1 MiB in memory until its file
+/// is written, so 32 cap that at 32 MiB whatever the number of connections.
+pub const MAX_UPLOADS: usize = 32;
 
 /// The avatar directory and the base of its public URLs.
 #[derive(Debug, Clone)]
 pub struct AvatarDir {
     dir: PathBuf,
     public_base: String,
+    uploads: Arc<Semaphore>,
 }
 
 impl AvatarDir {
@@ -28,7 +35,14 @@ impl AvatarDir {
         AvatarDir {
             dir: dir.into(),
             public_base: public_base.trim_end_matches('/').to_string(),
+            uploads: Arc::new(Semaphore::new(MAX_UPLOADS)),
         }
+    }
+
+    /// A place for one more upload in memory, held until the permit drops; `None` when
+    /// [`MAX_UPLOADS`] are being read already (answer 503 and let the client try again).
+    pub fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.uploads).try_acquire_owned().ok()
     }
 
     /// The public URL of the stored file `name`.

@@ -186,9 +186,16 @@ async fn me(State(app): Shared, headers: HeaderMap) -> Answer {
 /// change behind.
 async fn profile(State(app): Shared, req: Request) -> Answer {
     let session = app.session(req.headers()).await?;
+    // An upload holds its body in memory until the file is written: a bounded number at once.
+    let mut _admitted = None;
     let input = match upload::form_of(req.headers())? {
         Form::Json => upload::read_json(req.into_body()).await?,
-        Form::Multipart => upload::read_multipart(req).await?,
+        Form::Multipart => {
+            _admitted = Some(app.avatars.admit().ok_or_else(|| {
+                ApiError::new(503, "BUSY", "too many uploads at once; try again shortly")
+            })?);
+            upload::read_multipart(req).await?
+        }
     };
     let (avatar_url, avatar_file) = match input.avatar {
         Avatar::Url(url) => (url, None),

@@ -568,6 +568,18 @@ fn slow_uploads_get_408_at_the_upload_deadline_and_hold_nothing_longer() {
                 })
             })
             .collect();
+        // Those 32 fill the uploads the server reads at once: one more is turned away at
+        // once (503, try again), not queued behind them.
+        thread::sleep(Duration::from_secs(1));
+        let t = Instant::now();
+        let more = support::upload_profile(&addr, Some(&token), "小明", &support::tiny_png());
+        assert_eq!(
+            (more.status, more.json()["code"].as_str()),
+            (503, Some("BUSY")),
+            "{}",
+            more.body
+        );
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
         let seen = legit_client(&addr, &token, Duration::from_secs(6));
         for u in uploads {
             let (text, at) = u.join().unwrap();
