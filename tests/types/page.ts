@@ -14,6 +14,9 @@ App<AppOption>({
     loginUrl: 'https://api.example.com/auth/login',
     logoutUrl: 'https://api.example.com/auth/logout',
     unbindUrl: 'https://api.example.com/auth/unbind',
+    profileUrl: 'https://api.example.com/auth/profile',
+    // No server: cloud: { env: 'prod-1a2b', function: 'wxauth' }
+    cloud: null,
   }),
 });
 
@@ -55,6 +58,10 @@ Page({
   },
   onChooseAvatar(e: WechatMiniprogram.CustomEvent<{ avatarUrl: string }>) {
     this.auth!.setProfile({ avatarUrl: e.detail.avatarUrl });
+  },
+  async onSaveNickname(e: WechatMiniprogram.CustomEvent<{ value: { nickName: string } }>) {
+    const state = await this.auth!.saveProfile({ nickName: e.detail.value.nickName });
+    this.setData({ state: describe(state) + (state.profile && state.profile.saved ? ' · 已同步' : '') });
   },
   async onLogin() {
     try {

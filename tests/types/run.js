@@ -20,6 +20,8 @@ const MISUSES = {
   'getSetting values are booleans': "auth.getSetting().then((s) => { const n: number = s['scope.camera']!; });",
   'a language the messages do not have': "import('wx-auth/messages').then((m) => m.errorMessage(new Error('x'), 'fr'));",
   'a kit launch without its root': "import('wx-auth/testing').then((k) => k.launch({ sim: {} }));",
+  'a cloud option with both a function and a service': "createAuth({ wasmPath: '/a.wasm', loginUrl: '/auth/login', cloud: { function: 'wxauth', service: 'api' } });",
+  'saveProfile used as synchronous': "const st: import('wx-auth').AuthState = auth.saveProfile({ nickName: 'x' });",
   'a kit route answering without a status': "import('wx-auth/testing').then((k) => k.createWxSim({ routes: { 'GET /a': () => ({ body: 1 }) } }));",
 };
 

@@ -77,6 +77,17 @@ export interface CreateAuthOptions {
    * profile stays on the phone.
    */
   profileUrl?: string;
+  /**
+   * WeChat Cloud Development instead of wx.request (call wx.cloud.init in app.js first). {function}: every request
+   * goes to that cloud function as {path, method, header, data} and it answers {statusCode, data}; the function knows
+   * the caller's OPENID, so login calls no wx.login. {service}: wx.cloud.callContainer to that CloudRun service
+   * (base library 2.23.0+), the HTTP API as it is. The URLs keep only their path.
+   */
+  cloud?: { env?: string; function: string; service?: undefined } | { env?: string; service: string; function?: undefined } | null;
+  /** The backend learns the caller from WeChat (a CloudRun container trusting X-WX-OPENID): login and unbind call no wx.login. The cloud option with a function sets it. Default false. */
+  loginWithoutCode?: boolean;
+  /** Called instead of wx.request / wx.uploadFile, with the same options (the cloud option sets these). */
+  transport?: { request?: (options: Record<string, unknown>) => void; uploadFile?: (options: Record<string, unknown>) => void };
   /** The storage key of the SDK's one record. Default 'wx-auth:session'. */
   storageKey?: string;
   /** Whether login needs a profile first. Default false. */
