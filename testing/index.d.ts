@@ -99,6 +99,8 @@ export interface WxSim {
   storedProfile(openid: string): { nickName: string; avatarUrl: string } | undefined;
   /** The bytes the in-process backend serves at an avatar URL it issued. */
   avatarBytes(url: string): number[] | undefined;
+  /** How many backend answers, cloud calls and code hooks are still on their way. */
+  pending(): number;
   /** Waits until every pending callback and backend answer has run. */
   settle(rounds?: number): Promise<void>;
 }

@@ -14,9 +14,11 @@
 // - a handler called for a `tap` event runs inside `sim.tap(...)`: the user gesture that
 //   wx.getUserProfile and wx.openSetting need;
 // - setTimeout and clearTimeout in the mini-program's code (the SDK's included) run on the
-//   simulator's clock: a timer fires on a next turn with the clock moved to its due time,
-//   earliest first, so a 2 s retry wait takes no real time (`timers: 'real'` turns this
-//   off; setInterval stays real, since an endless interval would never let the clock rest).
+//   simulator's clock: a timer fires with the clock moved to its due time, earliest first,
+//   once what is happening now is done (no backend answer on its way), so a 2 s retry wait
+//   takes no real time and a timeout never beats an answer already coming (`timers: 'real'`
+//   turns this off; setInterval stays real, since an endless interval would never let the
+//   clock rest).
 // One app runs at a time (WeChat runs one per process too); `launch` again starts over.
 const fs = require('fs');
 const path = require('path');
@@ -110,16 +112,33 @@ function wrapMethods(methods) {
  * due time, so every timer fires, in due order, without real waiting.
  */
 function simulatedTimers(sim) {
-  const queue = []; // {id, due, seq, fn, args}
+  const queue = []; // {id, due, fn, args}
   let nextId = 1;
+  let scheduled = false;
+  let waited = 0; // turns the earliest timer has waited for answers on their way
+  const schedule = () => {
+    if (!scheduled) { scheduled = true; setTimeout(tick, 0); }
+  };
+  // The earliest timer fires on a next turn; one due later only once no backend answer or
+  // cloud call is on its way (time moves on only when the present is over, so a timeout
+  // never beats an answer already coming; after 30 s of real time it stops waiting).
   const tick = () => {
+    scheduled = false;
     if (!queue.length) return;
     let at = 0;
     for (let i = 1; i < queue.length; i++) {
       if (queue[i].due < queue[at].due || (queue[i].due === queue[at].due && queue[i].id < queue[at].id)) at = i;
     }
+    if (queue[at].due > sim.now() && sim.pending() > 0 && waited < 30000) {
+      waited += 1;
+      scheduled = true;
+      setTimeout(tick, 1);
+      return;
+    }
+    waited = 0;
     const timer = queue.splice(at, 1)[0];
     if (timer.due > sim.now()) sim.advance(timer.due - sim.now());
+    if (queue.length) schedule();
     timer.fn.apply(undefined, timer.args);
   };
   return {
@@ -127,7 +146,7 @@ function simulatedTimers(sim) {
       if (typeof fn !== 'function') throw new TypeError('setTimeout: the callback must be a function');
       const id = nextId++;
       queue.push({ id: id, due: sim.now() + Math.max(0, Number(ms) || 0), fn: fn, args: Array.prototype.slice.call(arguments, 2) });
-      setTimeout(tick, 0);
+      schedule();
       return id;
     },
     clearTimeout(id) {

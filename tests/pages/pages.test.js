@@ -29,6 +29,17 @@ async function loggedIn(config) {
   return { s, index };
 }
 
+/** Logged in, the profile page open, an avatar chosen and 小明 submitted (saved on the backend). */
+async function profileSaved() {
+  const { s } = await loggedIn();
+  const profile = s.open(PROFILE);
+  await s.settle();
+  await profile.chooseAvatar('#avatar-btn');
+  await profile.submit('#profile-form', { nickName: '小明' });
+  await s.settle();
+  return { s, profile };
+}
+
 /** Nothing the page rendered is a token, and no handler threw. */
 function assertClean(s, page) {
   assert.doesNotMatch(page.html(), /tok-\d/, 'a token was rendered');
@@ -115,12 +126,7 @@ test('profile: the avatar/nickname fill-in (base library 2.27.1+) is wired to ch
 });
 
 test('profile: logged in, the avatar is uploaded and the profile follows the user to a second phone', async () => {
-  const { s } = await loggedIn();
-  const profile = s.open(PROFILE);
-  await s.settle();
-  await profile.chooseAvatar('#avatar-btn');
-  await profile.submit('#profile-form', { nickName: '小明' });
-  await s.settle();
+  const { s, profile } = await profileSaved();
   assert.strictEqual(profile.text('#saved'), '已保存到服务器');
   assert.strictEqual(profile.text('#sync'), '已同步到服务器');
   const upload = s.sim.backendLog.filter((r) => r.path === '/auth/profile');
@@ -145,12 +151,7 @@ test('profile: logged in, the avatar is uploaded and the profile follows the use
 });
 
 test('profile: a picture the backend refuses is explained and the profile stays as it was', async () => {
-  const { s } = await loggedIn();
-  const profile = s.open(PROFILE);
-  await s.settle();
-  await profile.chooseAvatar('#avatar-btn');
-  await profile.submit('#profile-form', { nickName: '小明' });
-  await s.settle();
+  const { s, profile } = await profileSaved();
   await profile.chooseAvatar('#avatar-btn', 'http://tmp/page.html', [0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]);
   await profile.submit('#profile-form', { nickName: '小红' });
   await s.settle();

@@ -146,7 +146,7 @@ export function createWxSim(config) {
   let privacyGapUntil = 0;
   const tappedAgreeButtons = new Set();
   let tapDepth = 0;
-  let activeRequests = 0;
+  const active = { request: 0, upload: 0 }; // wx.request and wx.uploadFile tasks, at most 10 each
   // Backend answers and onCodeMinted hooks still pending (real I/O in an end-to-end run).
   let inflight = 0;
   const backendFaults = [];
@@ -155,7 +155,6 @@ export function createWxSim(config) {
   const phoneCodes = server.phoneCodes;
   const phones = server.phones;
   const bindings = server.bindings;
-  let activeUploads = 0;
   let sessionKeyExpiresAt = 0;
 
   const has = (min) => versionAtLeast(cfg.sdkVersion, min);
@@ -385,7 +384,7 @@ export function createWxSim(config) {
       const m = /^https:\/\/([^/:?#]+)(:\d+)?(\/[^?#]*)?(\?[^#]*)?/.exec(String(opt.url));
       if (!m) { fail('invalid url', 600009); return; }
       if (cfg.domains.indexOf(m[1]) < 0) { fail('url not in domain list', 600002); return; }
-      if (activeRequests >= 10) { fail('exceed max task count', 600007); return; }
+      if (active.request >= 10) { fail('exceed max task count', 600007); return; }
       const header = {};
       Object.keys(opt.header || {}).forEach((k) => { if (k.toLowerCase() !== 'referer') header[k] = String(opt.header[k]); });
       const contentType = Object.keys(header).filter((k) => k.toLowerCase() === 'content-type').map((k) => header[k])[0] || 'application/json';
@@ -394,24 +393,32 @@ export function createWxSim(config) {
       else if (opt.data !== undefined && opt.data !== null) body = /json/.test(contentType) ? JSON.stringify(opt.data) : String(opt.data);
       const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
       const req = { method: method, url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: body, timeout: timeout };
-      activeRequests += 1;
-      inflight += 1;
-      Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
-        activeRequests -= 1;
-        inflight -= 1;
-        if (aborted) { fail('abort'); return; }
-        const latency = res.latencyMs || 0;
-        if (latency > timeout) { now += timeout; fail('timeout', 5); return; }
-        now += latency;
-        if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
-        const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
+      exchange('request', req, armed, () => aborted, ok, fail, (res, text) => {
         let data = text;
         if ((opt.dataType || 'json') === 'json') { try { data = JSON.parse(text); } catch (e) { data = text; } }
-        ok({ statusCode: res.statusCode, data: data, header: Object.assign({ 'Content-Type': 'application/json' }, res.header || {}), cookies: [] });
-      }, (e) => { activeRequests -= 1; inflight -= 1; fail('backend crashed: ' + e.message, 602001); });
+        return { statusCode: res.statusCode, data: data, header: Object.assign({ 'Content-Type': 'application/json' }, res.header || {}), cookies: [] };
+      });
     }, { noPromise: true });
     return { abort() { aborted = true; }, onHeadersReceived() {}, offHeadersReceived() {} };
   };
+
+  // Sends `req` to the backend (or the answer armed for the call) and does to it what the
+  // network does: latency, the call's timeout, a failure; `answer(res, text)` is the success.
+  function exchange(kind, req, armed, isAborted, ok, fail, answer) {
+    active[kind] += 1;
+    inflight += 1;
+    Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
+      active[kind] -= 1;
+      inflight -= 1;
+      if (isAborted()) { fail('abort'); return; }
+      const latency = res.latencyMs || 0;
+      if (latency > req.timeout) { now += req.timeout; fail('timeout', 5); return; }
+      now += latency;
+      if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
+      const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
+      ok(answer(res, text));
+    }, (e) => { active[kind] -= 1; inflight -= 1; fail('backend crashed: ' + e.message, 602001); });
+  }
 
   // wx.uploadFile: a multipart POST of a file on this phone (see the header).
   wx.uploadFile = (o) => {
@@ -430,7 +437,7 @@ export function createWxSim(config) {
       if (cfg.domains.indexOf(m[1]) < 0) { fail('url not in domain list', 600002); return; }
       const file = files.get(opt.filePath);
       if (!file) { fail('file not found'); return; }
-      if (activeUploads >= 10) { fail('exceed max task count', 600007); return; }
+      if (active.upload >= 10) { fail('exceed max task count', 600007); return; }
       const header = {};
       Object.keys(opt.header || {}).forEach((k) => { if (k.toLowerCase() !== 'referer') header[k] = String(opt.header[k]); });
       const formData = {};
@@ -438,19 +445,7 @@ export function createWxSim(config) {
       const timeout = typeof opt.timeout === 'number' && opt.timeout > 0 ? opt.timeout : 60000;
       const req = { method: 'POST', url: opt.url, path: m[3] || '/', query: m[4] || '', header: header, body: '', timeout: timeout,
         upload: { name: opt.name, file: { path: opt.filePath, bytes: file.bytes.slice() }, formData: formData } };
-      activeUploads += 1;
-      inflight += 1;
-      Promise.resolve().then(() => (armed.backend ? (sim.backendLog.push(Object.assign({ at: now }, req)), armed.backend) : handle(req))).then((res) => {
-        activeUploads -= 1;
-        inflight -= 1;
-        if (aborted) { fail('abort'); return; }
-        const latency = res.latencyMs || 0;
-        if (latency > timeout) { now += timeout; fail('timeout', 5); return; }
-        now += latency;
-        if (res.fail) { fail(res.fail.text, res.fail.errno); return; }
-        const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body === undefined ? '' : res.body);
-        ok({ statusCode: res.statusCode, data: text });
-      }, (e) => { activeUploads -= 1; inflight -= 1; fail('backend crashed: ' + e.message, 602001); });
+      exchange('upload', req, armed, () => aborted, ok, fail, (res, text) => ({ statusCode: res.statusCode, data: text }));
     }, { noPromise: true });
     return { abort() { aborted = true; }, onProgressUpdate() {}, offProgressUpdate() {}, onHeadersReceived() {}, offHeadersReceived() {} };
   };
@@ -493,7 +488,10 @@ export function createWxSim(config) {
       const promiseForm = typeof opt.success !== 'function' && typeof opt.fail !== 'function' && typeof opt.complete !== 'function';
       let settle;
       const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+      // The call counts as on its way (sim.pending) until its callback has run.
+      let counted = false;
       const finish = (isOk, res) => defer(() => {
+        if (counted) { counted = false; inflight -= 1; }
         if (isOk) { if (typeof opt.success === 'function') opt.success(res); } else if (typeof opt.fail === 'function') opt.fail(res);
         if (typeof opt.complete === 'function') opt.complete(res);
         if (isOk) settle.resolve(res); else settle.reject(res);
@@ -508,10 +506,10 @@ export function createWxSim(config) {
       else if (!cloudInit) fail(-1, 'Cloud API isn\'t enabled, please call wx.cloud.init first');
       else {
         inflight += 1;
+        counted = true;
         Promise.resolve().then(() => body(opt, armed || {})).then((res) => {
-          inflight -= 1;
           if (res.errCode !== undefined) fail(res.errCode, res.text); else finish(true, Object.assign({ errMsg: 'cloud.' + api + ':ok' }, res));
-        }, (e) => { inflight -= 1; fail(-404011, 'cloud function execution error: ' + ((e && e.message) || e)); });
+        }, (e) => { fail(-404011, 'cloud function execution error: ' + ((e && e.message) || e)); });
       }
       if (promiseForm) return done;
       done.then(null, () => {});
@@ -711,6 +709,8 @@ export function createWxSim(config) {
       defer(() => { if (due > now) now = due; fn(); });
     },
     timersSet: 0,
+    /** How many backend answers, cloud calls and code hooks are still on their way. */
+    pending: () => inflight,
     /** Runs `fn` inside a tap gesture, as a bindtap handler runs. */
     tap: (fn) => { tapDepth += 1; try { return fn(); } finally { tapDepth -= 1; } },
     /** The user taps the `open-type="agreePrivacyAuthorization"` button with this id. */
