@@ -33,6 +33,9 @@ async function main() {
   // Set before the event loop runs again, so before any request is handled.
   publicBase = config.publicBaseUrl || 'http://' + host + ':' + addr.port;
   log('WeChat API at ' + config.apiBase + ', app ' + config.appid + '; avatars in ' + config.avatarDir + ' at ' + publicBase + '/avatars/');
+  if (!/^https:\/\//.test(publicBase)) {
+    log('avatars are served at ' + publicBase + ', not https: the SDK saves only https avatars; set PUBLIC_BASE_URL to the https address clients reach this server by');
+  }
   process.stdout.write('listening on http://' + host + ':' + addr.port + '\n');
 
   let stopping = false;

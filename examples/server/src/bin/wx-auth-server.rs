@@ -63,6 +63,11 @@ async fn run() -> Result<(), String> {
         config.avatar_dir.display(),
         files.map_or_else(|| "unknown".to_string(), |n| n.to_string())
     );
+    if !public_base.starts_with("https://") {
+        tracing::warn!(
+            "avatars are served at {public_base}, not https: the SDK saves only https avatars; set PUBLIC_BASE_URL to the https address clients reach this server by"
+        );
+    }
     http::serve(listener, router(app), http::shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
