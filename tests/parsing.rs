@@ -63,6 +63,29 @@ proptest! {
         }
         let _ = exchange::parse_reply(status, &text, sent_at);
         let _ = exchange::check_unbind_reply(status, &text);
+        let _ = exchange::parse_login_with::<serde_json::Value>(status, &text, sent_at);
+        if let Ok(p) = wx_auth::profile_sync::check_profile_reply_with::<serde_json::Value>(status, &text) {
+            // A profile the backend saved is one the SDK can store and read back.
+            prop_assert!(p.saved() && !p.avatar_is_file());
+            let state = AuthState::ProfileGranted { profile: p };
+            let again = record::encode(&state).expect("profile-granted is stored");
+            prop_assert_eq!(record::decode(&again), Decoded::State(state));
+        }
+    }
+
+    #[test]
+    fn profile_replies_never_panic(status in any::<u16>(), nick in ".{0,80}", avatar in ".{0,80}") {
+        let body = format!(r#"{{"nickName":{},"avatarUrl":{}}}"#, serde_json_string(&nick), serde_json_string(&avatar));
+        for text in [body.as_str(), nick.as_str()] {
+            match wx_auth::profile_sync::check_profile_reply_with::<serde_json::Value>(status, text) {
+                Ok(p) => prop_assert!((200..300).contains(&status) && p.saved()),
+                Err(e) => prop_assert_eq!(e.status, Some(status)),
+            }
+            let login = format!(r#"{{"token":"t","expiresIn":60,"profile":{text}}}"#);
+            if let Ok((_, Some(p))) = exchange::parse_login_with::<serde_json::Value>(200, &login, 0) {
+                prop_assert!(p.saved() && !p.avatar_is_file());
+            }
+        }
     }
 
     #[test]
