@@ -26,7 +26,7 @@ async function main() {
     const out = JSON.parse(npm(['pack', '--json', '--pack-destination', work], ROOT));
     tarball = path.join(work, out[0].filename);
     const files = out[0].files.map((f) => f.path).sort();
-    const want = ['CHANGELOG.md', 'LICENSE', 'README.md', 'README.zh-CN.md', 'dist/index.d.ts', 'dist/index.js',
+    const want = ['CHANGELOG.md', 'LICENSE', 'README.md', 'README.zh-CN.md', 'dist/cloud.js', 'dist/index.d.ts', 'dist/index.js',
       'dist/messages.d.ts', 'dist/messages.js', 'dist/text-codec.js', 'dist/wx_auth.js', 'dist/wx_auth.wasm.br', 'package.json',
       'testing/index.d.ts', 'testing/index.js', 'testing/page-runner.js', 'testing/wx-sim.js'];
     assert(JSON.stringify(files) === JSON.stringify(want), 'files: ' + files.join(', '));
@@ -51,7 +51,7 @@ async function main() {
     const result = await ci.packNpm(p, { reporter: () => {} });
     assert(result && !(result.warnList || []).length, 'packNpm warnings: ' + JSON.stringify(result));
     const built = fs.readdirSync(path.join(project, 'miniprogram_npm/wx-auth')).sort();
-    const want = ['index.d.ts', 'index.js', 'messages.d.ts', 'messages.js', 'text-codec.js', 'wx_auth.js', 'wx_auth.wasm.br'];
+    const want = ['cloud.js', 'index.d.ts', 'index.js', 'messages.d.ts', 'messages.js', 'text-codec.js', 'wx_auth.js', 'wx_auth.wasm.br'];
     assert(JSON.stringify(built) === JSON.stringify(want), 'miniprogram_npm/wx-auth/: ' + built.join(', '));
     for (const f of want) {
       const a = fs.readFileSync(path.join(project, 'miniprogram_npm/wx-auth', f));
@@ -80,7 +80,14 @@ async function main() {
     const manifest = JSON.parse(fs.readFileSync(path.join(kit, 'package.json'), 'utf8'));
     manifest.dependencies[pkg.name] = 'file:' + tarball;
     fs.writeFileSync(path.join(kit, 'package.json'), JSON.stringify(manifest));
-    fs.rmSync(path.join(kit, 'package-lock.json'), { force: true });
+    // The lockfile stays, with only the package's own entry changed (from the link to the
+    // repository to the tarball), so every other dependency comes from the tarballs
+    // setup-pages.sh's `npm ci` left in npm's cache: no registry metadata is needed offline.
+    const lockFile = path.join(kit, 'package-lock.json');
+    const lock = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+    lock.packages[''].dependencies[pkg.name] = 'file:' + tarball;
+    delete lock.packages['node_modules/' + pkg.name];
+    fs.writeFileSync(lockFile, JSON.stringify(lock, null, 2));
     npm(['install', '--offline'], kit);
     assert(!fs.lstatSync(path.join(kit, 'node_modules', pkg.name)).isSymbolicLink(), 'the package is installed, not linked');
     const out = execFileSync(process.execPath, ['--test', 'test/'], { cwd: kit, encoding: 'utf8' });
