@@ -2,14 +2,24 @@
 //! Each test is bounded (well under a minute) and checks what must hold meanwhile: a
 //! legitimate client's `GET /api/me` succeeds at least 95 % of the time with p99 under
 //! 1 s, and a failed dependency fails fast and is used again as soon as it is back.
+//! They run one at a time ([`serial`]): each measures latency on a machine whose cores
+//! the others would take (hundreds of connections and threads each).
 
 mod support;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 use support::{post_json, server_env, signal, stack_with, standin, Proc, Redis, Stack, TempPath};
+
+/// Held for the whole of a test, so the attacks run one at a time (a test that failed
+/// poisons the lock; the next one goes on regardless).
+fn serial() -> MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The server's header-read deadline (src/http.rs), and the slack the tests allow.
 const HEADER_DEADLINE: Duration = Duration::from_secs(5);
@@ -142,6 +152,7 @@ fn closed(s: &mut TcpStream) -> bool {
 
 #[test]
 fn slowloris_64_connections_one_header_byte_every_2s() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-slow");
     let addr = st.s().to_string();
@@ -178,6 +189,7 @@ fn slowloris_64_connections_one_header_byte_every_2s() {
 
 #[test]
 fn a_thousand_idle_connections() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-idle");
     let addr = st.s().to_string();
@@ -192,6 +204,7 @@ fn a_thousand_idle_connections() {
 
 #[test]
 fn a_valid_request_then_one_byte_every_800ms_is_cut_off() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-trickle");
     let addr = st.s();
@@ -250,6 +263,7 @@ fn a_valid_request_then_one_byte_every_800ms_is_cut_off() {
 
 #[test]
 fn a_frozen_wechat_delays_only_logins() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-frozen-0");
     for i in 0..80 {
@@ -306,6 +320,7 @@ fn until_me_ok(addr: &str, token: &str, limit: Duration) -> Duration {
 
 #[test]
 fn a_redis_restart_is_recovered_within_a_second() {
+    let _one = serial();
     let mut redis = Redis::start();
     let url = redis.url();
     let st = stack_with(&[("REDIS_URL", &url)]);
@@ -321,6 +336,7 @@ fn a_redis_restart_is_recovered_within_a_second() {
 
 #[test]
 fn a_frozen_redis_fails_fast_and_is_used_again_when_it_thaws() {
+    let _one = serial();
     let redis = Redis::start();
     let url = redis.url();
     let st = stack_with(&[("REDIS_URL", &url)]);
@@ -352,6 +368,7 @@ fn a_frozen_redis_fails_fast_and_is_used_again_when_it_thaws() {
 
 #[test]
 fn smuggling_shapes_are_refused() {
+    let _one = serial();
     let st = stack_with(&[]);
     let s = st.s();
     let limit = Duration::from_secs(5);
@@ -411,6 +428,7 @@ fn cpu_seconds(pid: i32) -> f64 {
 
 #[test]
 fn out_of_file_descriptors_the_accept_loop_backs_off() {
+    let _one = serial();
     let standin = standin();
     let db = TempPath::new("fd.db");
     let env = server_env(&standin.base, &db);
@@ -456,6 +474,7 @@ fn out_of_file_descriptors_the_accept_loop_backs_off() {
 
 #[test]
 fn sigterm_stops_the_server_gracefully() {
+    let _one = serial();
     let mut st = stack_with(&[]);
     let token = st.token("c-term");
     // An idle keep-alive connection does not hold the shutdown up.
@@ -481,6 +500,7 @@ fn upload_head(token: &str, length: usize) -> String {
 
 #[test]
 fn oversized_uploads_are_refused_promptly_and_the_server_stays_up() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-big");
     let addr = st.s().to_string();
@@ -532,6 +552,7 @@ fn oversized_uploads_are_refused_promptly_and_the_server_stays_up() {
 
 #[test]
 fn slow_uploads_get_408_at_the_upload_deadline_and_hold_nothing_longer() {
+    let _one = serial();
     let st = stack_with(&[]);
     let token = st.token("c-slow-up");
     let addr = st.s().to_string();
