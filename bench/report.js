@@ -49,6 +49,7 @@ function write(r, file) {
   const wasm = s.ours.rows[0];
   p(`| **ours · total (wasm + 3 JS files)** | **${n(sum('raw', s.ours.rows))}** | **${n(sum('gzip', s.ours.rows))}** | **${n(sum('brotli', s.ours.rows))}** |`);
   p(`| ours · the 3 JS files minified with the same esbuild (not shipped; like-for-like) | ${n(s.ours.minJs.raw)} | ${n(s.ours.minJs.gzip)} | ${n(s.ours.minJs.brotli)} |`);
+  p(`| ours · \`${s.ours.cloud.file}\` (only apps with the \`cloud\` option load it) | ${n(s.ours.cloud.raw)} | ${n(s.ours.cloud.gzip)} | ${n(s.ours.cloud.brotli)} |`);
   for (const row of s.peers) {
     if (row.error) { p(`| ${row.peer.name} ${row.peer.version()} | not bundled: ${row.error} | | |`); continue; }
     p(`| ${row.peer.name} ${row.peer.version()} · \`${row.file}\`${row.peer.sizeNote ? ' (' + row.peer.sizeNote + ')' : ''} | ${n(row.raw)} | ${n(row.gzip)} | ${n(row.brotli)} |`);
