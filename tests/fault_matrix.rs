@@ -58,9 +58,29 @@ mod native {
         Expired,
         Refused,
         KeyLost,
+        /// Agreed, with a backend that learns the caller from WeChat (a cloud function):
+        /// `login_without_code`.
+        CloudAgreed,
+        /// Logged in that way, the session expired.
+        CloudExpired,
     }
 
     fn before(b: Before) -> World {
+        if matches!(b, Before::CloudAgreed | Before::CloudExpired) {
+            let config = Config {
+                login_without_code: true,
+                ..config()
+            };
+            let mut w = World::new(config, false);
+            w.backend.platform_identity = true;
+            if b == Before::CloudExpired {
+                w.call(Call::Login);
+                w.run();
+                assert_eq!(w.state().kind(), StateKind::LoggedIn);
+                w.advance(7200 * 1000);
+            }
+            return w;
+        }
         let mut w = World::new(config(), b == Before::Anonymous);
         if b == Before::Anonymous || b == Before::Agreed {
             return w;
@@ -189,6 +209,16 @@ mod native {
             run: Run::SaveProfile,
         },
         Flow {
+            name: "cloud login",
+            before: Before::CloudAgreed,
+            run: Run::Call(|| Call::Login),
+        },
+        Flow {
+            name: "cloud request with renewal",
+            before: Before::CloudExpired,
+            run: Run::Call(me),
+        },
+        Flow {
             name: "openPrivacyContract",
             before: Before::Agreed,
             run: Run::Call(|| Call::OpenPrivacyContract),
@@ -290,7 +320,7 @@ mod native {
         let agreed_on_the_way = state_before == AuthState::Anonymous
             && state == AuthState::PrivacyAgreed
             && w.privacy_agreed;
-        let renewed_on_the_way = (flow.name.starts_with("request")
+        let renewed_on_the_way = (flow.name.contains("request")
             || matches!(flow.name, "unbind" | "phone" | "saveProfile"))
             && state.kind() == StateKind::LoggedIn
             && state.session().map(|s| s.expires_at())
