@@ -4,9 +4,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use support::{
-    get, multipart, post_json, post_multipart, request, request_bytes, stack_with, tiny_png,
+    files, get, multipart, post_json, post_multipart, request, request_bytes, stack_with, tiny_png,
     upload_profile, Answer, Part, Redis, Stack,
 };
 use wx_auth::wire::{LoginReply, ProfileBody};
@@ -33,19 +33,6 @@ fn token(st: &Stack, code: &str, user: &str) -> String {
 /// The server's avatar directory: its default, `avatars` beside the SQLite file.
 fn avatar_dir(st: &Stack) -> PathBuf {
     st.db.dir().join("avatars")
-}
-
-/// The files in the avatar directory, sorted (none when it does not exist).
-fn files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 /// The avatar's file name, from a URL under `base`.

@@ -6,7 +6,7 @@ mod support;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
-use support::{get, post_json, register_code, standin, tiny_png, upload_profile, TempPath};
+use support::{files, get, post_json, register_code, standin, tiny_png, upload_profile, TempPath};
 use wx_auth_server::avatars::AvatarDir;
 use wx_auth_server::errors::StoreError;
 use wx_auth_server::routes::{router, App};
@@ -100,18 +100,6 @@ impl SessionStore for Flaky {
     async fn unlock_token_refresh(&self, appid: &str, holder: &str) -> Result<(), StoreError> {
         self.inner.unlock_token_refresh(appid, holder).await
     }
-}
-
-fn files(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 #[test]

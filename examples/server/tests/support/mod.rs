@@ -547,3 +547,16 @@ pub fn register_phone_code(standin: &Proc, code: &str, user: &str) {
     );
     assert_eq!(a.status, 200, "{}", a.body);
 }
+
+/// The files in a directory (the avatar directory), sorted; none when it does not exist.
+pub fn files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
