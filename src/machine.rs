@@ -100,8 +100,8 @@ pub enum Transition {
     LoggedIn(Session, Option<Profile>),
     /// The backend saved `saved` (its avatar now an https URL) for a save that began
     /// when the device held `base`. Applied only if no logout, reset or unbind came
-    /// between and the device still holds `base`: a profile changed meanwhile is newer and is saved by
-    /// its own request.
+    /// between and the device still holds `base`: a profile changed meanwhile is newer
+    /// and is saved by its own request.
     ProfileSaved {
         /// The device's profile when the save began.
         base: Option<Profile>,

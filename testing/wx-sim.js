@@ -170,45 +170,63 @@ function createWxSim(config) {
     return q && q.length ? q.shift() : null;
   }
 
+  // One call's delivery: `finish(isOk, res)` hands `res` over once, on a later turn, to
+  // success or fail, then complete, then the call's Promise; `returned()` is what the call
+  // returns (that Promise in the Promise form). `delivered` runs just before the callbacks.
+  function delivery(o, promiseForm, delivered) {
+    let settle;
+    const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    let settled = false;
+    return {
+      finish(isOk, res) {
+        if (settled) return;
+        settled = true;
+        defer(() => {
+          if (delivered) delivered();
+          if (isOk) { if (typeof o.success === 'function') o.success(res); }
+          else if (typeof o.fail === 'function') o.fail(res);
+          if (typeof o.complete === 'function') o.complete(res);
+          if (isOk) settle.resolve(res); else settle.reject(res);
+        });
+      },
+      returned() {
+        if (promiseForm) return done;
+        done.then(null, () => {}); // callbacks were given: nothing observes the promise
+        return undefined;
+      },
+    };
+  }
+
+  // What a test armed for the call just logged (its index in `calls`; {} when nothing),
+  // and the failure armed for it or queued for `api` with failNext.
+  function armedFor(api) {
+    const index = calls.length - 1;
+    const armed = injected.get(index) || {};
+    injected.delete(index);
+    return { armed: armed, fault: takeFault(api) || armed.fail };
+  }
+
   // Runs an async wx API: `body(ok, fail)` decides; callbacks or a Promise deliver.
   function asyncApi(api, options, body, opts) {
     const o = options || {};
     const promiseForm = !(opts && opts.noPromise) && has('2.10.2') &&
       typeof o.success !== 'function' && typeof o.fail !== 'function' && typeof o.complete !== 'function';
-    let settle;
-    const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-    let settled = false;
-    const finish = (isOk, res) => {
-      if (settled) return;
-      settled = true;
-      defer(() => {
-        if (isOk) { if (typeof o.success === 'function') o.success(res); }
-        else if (typeof o.fail === 'function') o.fail(res);
-        if (typeof o.complete === 'function') o.complete(res);
-        if (isOk) settle.resolve(res); else settle.reject(res);
-      });
-    };
-    const ok = (res) => finish(true, Object.assign({ errMsg: api + ':ok' }, res || {}));
+    const d = delivery(o, promiseForm);
+    const ok = (res) => d.finish(true, Object.assign({ errMsg: api + ':ok' }, res || {}));
     const fail = (text, errno) => {
       const res = { errMsg: api + ':fail' + (text ? ' ' + text : '') };
       if (errno !== undefined && has('2.24.0')) res.errno = errno;
-      finish(false, res);
+      d.finish(false, res);
     };
-    // The call was logged just before: its index says whether a fault is armed for it.
-    const index = calls.length - 1;
-    const armed = injected.get(index);
-    injected.delete(index);
-    const fault = takeFault(api) || (armed && armed.fail);
+    const { armed, fault } = armedFor(api);
     if (fault) {
-      finish(false, Object.assign({}, fault, { errMsg: fault.errMsg || api + ':fail' }));
-    } else if (armed && armed.ok) {
+      d.finish(false, Object.assign({}, fault, { errMsg: fault.errMsg || api + ':fail' }));
+    } else if (armed.ok) {
       ok(armed.ok);
     } else {
-      body(ok, fail, armed || {});
+      body(ok, fail, armed);
     }
-    if (promiseForm) return done;
-    done.then(null, () => {}); // callbacks were given: nothing observes the promise
-    return undefined;
+    return d.returned();
   }
 
   // The privacy gate for a privacy-protected API: runs `proceed` once agreed.
@@ -487,35 +505,24 @@ function createWxSim(config) {
     const cloudApi = (api, o, body, minVersion) => {
       log('cloud.' + api, api === 'callFunction' ? String((o || {}).name) : String((o || {}).path || (o || {}).cloudPath || ''));
       const opt = o || {};
+      // The cloud APIs take the Promise form whenever no callback is given.
       const promiseForm = typeof opt.success !== 'function' && typeof opt.fail !== 'function' && typeof opt.complete !== 'function';
-      let settle;
-      const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
       // The call counts as on its way (sim.pending) until its callback has run.
       let counted = false;
-      const finish = (isOk, res) => defer(() => {
-        if (counted) { counted = false; inflight -= 1; }
-        if (isOk) { if (typeof opt.success === 'function') opt.success(res); } else if (typeof opt.fail === 'function') opt.fail(res);
-        if (typeof opt.complete === 'function') opt.complete(res);
-        if (isOk) settle.resolve(res); else settle.reject(res);
-      });
-      const fail = (errCode, text) => finish(false, { errCode: errCode, errMsg: 'cloud.' + api + ':fail ' + text });
-      const index = calls.length - 1;
-      const armed = injected.get(index);
-      injected.delete(index);
-      const fault = takeFault('cloud.' + api) || (armed && armed.fail);
-      if (fault) finish(false, Object.assign({ errMsg: 'cloud.' + api + ':fail' }, fault));
+      const d = delivery(opt, promiseForm, () => { if (counted) { counted = false; inflight -= 1; } });
+      const fail = (errCode, text) => d.finish(false, { errCode: errCode, errMsg: 'cloud.' + api + ':fail ' + text });
+      const { armed, fault } = armedFor('cloud.' + api);
+      if (fault) d.finish(false, Object.assign({ errMsg: 'cloud.' + api + ':fail' }, fault));
       else if (minVersion && !has(minVersion)) fail(-1, 'not supported below base library ' + minVersion);
       else if (!cloudInit) fail(-1, 'Cloud API isn\'t enabled, please call wx.cloud.init first');
       else {
         inflight += 1;
         counted = true;
-        Promise.resolve().then(() => body(opt, armed || {})).then((res) => {
-          if (res.errCode !== undefined) fail(res.errCode, res.text); else finish(true, Object.assign({ errMsg: 'cloud.' + api + ':ok' }, res));
+        Promise.resolve().then(() => body(opt, armed)).then((res) => {
+          if (res.errCode !== undefined) fail(res.errCode, res.text); else d.finish(true, Object.assign({ errMsg: 'cloud.' + api + ':ok' }, res));
         }, (e) => { fail(-404011, 'cloud function execution error: ' + ((e && e.message) || e)); });
       }
-      if (promiseForm) return done;
-      done.then(null, () => {});
-      return undefined;
+      return d.returned();
     };
     const context = () => {
       const ctx = { OPENID: cfg.user.openid, APPID: 'wx-sim', ENV: cloudInit.env, SOURCE: 'wx_client' };
