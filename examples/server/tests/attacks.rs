@@ -242,20 +242,13 @@ fn a_valid_request_then_one_byte_every_800ms_is_cut_off() {
     s.write_all(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n")
         .unwrap();
     let start = Instant::now();
-    let mut answer = Vec::new();
-    while start.elapsed() < Duration::from_secs(10) {
-        let _ = s.write_all(b" ");
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => answer.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-        if answer.ends_with(b"}") {
-            break;
-        }
-        thread::sleep(Duration::from_millis(700));
-    }
-    let text = String::from_utf8_lossy(&answer);
+    let text = trickle(
+        &mut s,
+        b" ",
+        Duration::from_millis(700),
+        start,
+        Duration::from_secs(10),
+    );
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("REQUEST_TIMEOUT"), "{text}");
     assert!(start.elapsed() <= Duration::from_secs(5) + SLACK);
@@ -487,6 +480,33 @@ fn sigterm_stops_the_server_gracefully() {
     assert!(st.server.log().contains("stopped"), "{}", st.server.log());
 }
 
+/// Writes `byte` every `every` until the server answers (its JSON body ends with `}`), the
+/// connection closes, or `limit` has passed since `start`; what came back, as text. The
+/// stream needs a short read timeout, so each round reads what has arrived and goes on.
+fn trickle(
+    s: &mut TcpStream,
+    byte: &[u8],
+    every: Duration,
+    start: Instant,
+    limit: Duration,
+) -> String {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < limit {
+        let _ = s.write_all(byte);
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if answer.ends_with(b"}") {
+            break;
+        }
+        thread::sleep(every);
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// How long a multipart upload may take (src/upload.rs).
 const UPLOAD_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -570,22 +590,11 @@ fn slow_uploads_get_408_at_the_upload_deadline_and_hold_nothing_longer() {
                         support::BOUNDARY
                     );
                     s.write_all(opening.as_bytes()).unwrap();
-                    // A byte every 0.5 s: never the whole body.
-                    let mut answer = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while start.elapsed() < UPLOAD_DEADLINE + SLACK + SLACK {
-                        let _ = s.write_all(b"x");
-                        match s.read(&mut buf) {
-                            Ok(0) => break,
-                            Ok(n) => answer.extend_from_slice(&buf[..n]),
-                            Err(_) => {}
-                        }
-                        if answer.ends_with(b"}") {
-                            break;
-                        }
-                        thread::sleep(Duration::from_millis(400));
-                    }
-                    (String::from_utf8_lossy(&answer).into_owned(), start.elapsed())
+                    // A byte every 0.4 s: never the whole body.
+                    let every = Duration::from_millis(400);
+                    let limit = UPLOAD_DEADLINE + SLACK + SLACK;
+                    let text = trickle(&mut s, b"x", every, start, limit);
+                    (text, start.elapsed())
                 })
             })
             .collect();
