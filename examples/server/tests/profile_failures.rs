@@ -139,25 +139,12 @@ fn a_store_that_fails_or_an_unbind_meanwhile_leaves_no_file_and_no_change() {
     let before = files(&dir);
     assert_eq!(before.len(), 1);
 
-    mode.store(FAIL, Ordering::SeqCst);
-    let a = upload_profile(&addr, Some(&token), "小红", &tiny_png());
-    assert_eq!(
-        (a.status, a.code().as_str()),
-        (500, "INTERNAL"),
-        "{}",
-        a.body
-    );
-    assert_eq!(files(&dir), before, "the new file is deleted again");
-
-    mode.store(NOT_BOUND, Ordering::SeqCst);
-    let a = upload_profile(&addr, Some(&token), "小红", &tiny_png());
-    assert_eq!(
-        (a.status, a.code().as_str()),
-        (401, "UNAUTHORIZED"),
-        "{}",
-        a.body
-    );
-    assert_eq!(files(&dir), before, "the new file is deleted again");
+    for (failure, status, code) in [(FAIL, 500, "INTERNAL"), (NOT_BOUND, 401, "UNAUTHORIZED")] {
+        mode.store(failure, Ordering::SeqCst);
+        let a = upload_profile(&addr, Some(&token), "小红", &tiny_png());
+        assert_eq!((a.status, a.code().as_str()), (status, code), "{}", a.body);
+        assert_eq!(files(&dir), before, "the new file is deleted again");
+    }
 
     mode.store(STORE, Ordering::SeqCst);
     let me = get(&addr, "/api/me", Some(&token)).json();
